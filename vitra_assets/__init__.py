@@ -1,0 +1,1 @@
+"""Dagster definitions for VITRA-Ops: thin assets, sensors and checks over `vitra_core`."""

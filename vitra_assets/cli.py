@@ -1,0 +1,165 @@
+"""`vitra`: the command line of VITRA-Ops (ingest videos, run the demo, open the UI, show status)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from vitra_core.config import VitraConfig, load_config
+from vitra_core.errors import VitraError
+
+
+def _config(ctx: click.Context) -> VitraConfig:
+    return ctx.obj["config"]
+
+
+def _print_table(headers: list[str], rows: list[list[object]]) -> None:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    click.echo(line.format(*headers))
+    click.echo(line.format(*["-" * w for w in widths]))
+    for row in cells:
+        click.echo(line.format(*row))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--profile", envvar="VITRA_PROFILE", default="default", show_default=True,
+              help="Config profile: configs/<profile>.yaml (env VITRA_PROFILE).")
+@click.pass_context
+def main(ctx: click.Context, profile: str) -> None:
+    """VITRA-Ops: human hand videos in, dexterous robot policies out.
+
+    Videos dropped into the inbox (see configs/default.yaml: paths.inbox) are ingested by the
+    Dagster sensor when `vitra ui` is running, or right away by `vitra ingest`.
+    """
+    os.environ["VITRA_PROFILE"] = profile  # so Dagster resources and sensors load the same profile
+    try:
+        ctx.obj = {"config": load_config(profile)}
+    except VitraError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
+    from vitra_assets.definitions import defs
+    from vitra_assets.instance import project_instance
+    from vitra_assets.raw_clips import raw_clips
+    from vitra_assets.runner import (
+        IngestReport, drain_inbox, drop_into_inbox, expand_inputs, materialize_partitions, unmaterialized_partitions,
+    )
+
+    instance = project_instance(cfg)
+    report = IngestReport()
+    files = expand_inputs(paths)
+    drop_into_inbox(files, cfg.inbox_dir)
+    click.echo(f"inbox: {len(files)} file(s) dropped into {cfg.inbox_dir}")
+    drain_inbox(cfg.model_copy(update={"inbox": cfg.inbox.model_copy(update={"settle_s": 0})}), instance, report)
+    counts = {s: sum(o.status == s for o in report.outcomes) for s in ("new", "duplicate", "quarantined", "failed")}
+    click.echo("ingested: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    for outcome in report.outcomes:
+        if outcome.status in ("quarantined", "failed"):
+            click.echo(f"  {outcome.status}: {outcome.reason}", err=True)
+    if not run:
+        return
+    todo = unmaterialized_partitions(instance, raw_clips)
+    if not todo:
+        click.echo("raw_clips: every partition is already materialized; nothing to do")
+    resources = defs.resources  # type: ignore[attr-defined]
+    materialize_partitions(instance, raw_clips, resources, todo, report)
+    if report.failed:
+        click.echo(f"raw_clips: {len(report.failed)} partition(s) failed: {', '.join(report.failed)}", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--no-run", is_flag=True, help="Only ingest and add partitions; let the daemon run them.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], no_run: bool) -> None:
+    """Ingest video files (or folders of videos) through the inbox and materialize `raw_clips`.
+
+    Each file is hashed; a new one becomes a `videos` partition, an identical one adds nothing,
+    and a file that is not a readable video goes to data/quarantine with a reason file.
+    """
+    _ingest(_config(ctx), list(paths), run=not no_run)
+
+
+_STATUS_HEADERS = ["id", "source", "fps", "frames", "duration_s", "size", "clip", "raw_clips"]
+
+
+def _clip_rows(cfg: VitraConfig, status: dict[str, str]) -> list[list[object]]:
+    """One row per video: the source's probe figures, the normalised clip, the partition state."""
+    from vitra_core.layout import DataLayout
+    from vitra_core.video.raw_clip import read_clip_meta
+
+    layout = DataLayout(cfg.data_root)
+    rows = []
+    for key in sorted(status):
+        try:
+            meta = read_clip_meta(layout, key)
+        except FileNotFoundError:
+            rows.append([key, "?", "-", "-", "-", "-", "-", status[key]])
+            continue
+        src, clip = meta.source, meta.clip
+        rows.append([
+            key, meta.source_name[:40], f"{src.fps:g}", src.frames, f"{src.duration_s:.2f}",
+            f"{src.width}x{src.height}", f"{clip.width}x{clip.height}@{clip.fps:g}", status[key],
+        ])
+    return rows
+
+
+def _print_status(cfg: VitraConfig) -> None:
+    from dagster import AssetKey
+
+    from vitra_assets.instance import project_instance
+    from vitra_assets.runner import materialization_status
+
+    status = materialization_status(project_instance(cfg), AssetKey("raw_clips"))
+    _print_table(_STATUS_HEADERS, _clip_rows(cfg, status))
+    quarantined = sorted((cfg.data_root / "quarantine").glob("*.reason.txt"))
+    click.echo(f"\n{len(status)} video partition(s); {len(quarantined)} file(s) in quarantine ({cfg.data_root / 'quarantine'})")
+
+
+@main.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show every video partition with its clip figures and materialization state."""
+    _print_status(_config(ctx))
+
+
+@main.command()
+@click.option("--samples", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of sample clips (default: paths.samples in the config).")
+@click.pass_context
+def demo(ctx: click.Context, samples: Path | None) -> None:
+    """Run the main job on the bundled sample clips, then print what was produced.
+
+    Safe to repeat: videos already ingested and partitions already materialized are skipped.
+    """
+    cfg = _config(ctx)
+    samples = samples or cfg.resolve(cfg.paths.samples)
+    if not samples.is_dir():
+        raise click.ClickException(f"{samples}: sample folder not found (set paths.samples or pass --samples)")
+    click.echo(f"VITRA-Ops demo on {samples}")
+    _ingest(cfg, [samples], run=True)
+    click.echo("")
+    _print_status(cfg)
+    click.echo("\nSource videos are versioned with DVC: commit data/raw/*.dvc to record them in git.")
+    click.echo("Explore it:  .venv/bin/vitra ui   (Dagster UI: assets, partitions, runs, lineage)")
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.pass_context
+def ui(ctx: click.Context, port: int, host: str) -> None:
+    """Start `dagster dev` (webserver and daemon, inbox sensor on) on the project's DAGSTER_HOME."""
+    from vitra_assets.instance import ensure_dagster_home
+
+    home = ensure_dagster_home(_config(ctx))
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    click.echo(f"DAGSTER_HOME={home}\nDagster UI: http://{host}:{port}  (Ctrl-C to stop)")
+    os.execvp(dagster, [dagster, "dev", "-m", "vitra_assets.definitions", "-h", host, "-p", str(port)])

@@ -1,0 +1,58 @@
+"""The inbox: one scan shared by the sensor (daemon) and `vitra ingest` (CLI)."""
+
+from dataclasses import dataclass
+
+from dagster import DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+
+from vitra_assets.partitions import VIDEOS, videos_partitions
+from vitra_assets.raw_clips import raw_clips
+from vitra_assets.resources import VitraConfigResource
+from vitra_core.config import VitraConfig
+from vitra_core.layout import DataLayout
+from vitra_core.video.ingest import IngestOutcome, scan_inbox
+
+
+@dataclass(frozen=True)
+class InboxScan:
+    outcomes: list[IngestOutcome]
+    new_video_ids: list[str]
+
+
+def scan_for_new_videos(cfg: VitraConfig, instance: DagsterInstance, max_files: int | None = None) -> InboxScan:
+    """Ingest settled inbox files, then list stored videos that have no partition yet.
+
+    Comparing the raw store with the partitions (rather than trusting this scan alone) also
+    registers a video whose earlier scan stopped between storing it and adding its partition.
+    """
+    layout = DataLayout(cfg.data_root)
+    outcomes = scan_inbox(cfg.inbox_dir, layout, cfg.inbox.settle_s, max_files or cfg.inbox.max_files_per_tick)
+    known = set(instance.get_dynamic_partitions(VIDEOS))
+    return InboxScan(outcomes, [v for v in layout.raw_video_ids() if v not in known])
+
+
+def log_outcome(log, outcome: IngestOutcome) -> None:
+    if outcome.status in ("quarantined", "failed"):
+        log.warning(f"{outcome.status}: {outcome.reason}")
+    else:
+        log.info(f"{outcome.status}: {outcome.source_name} -> {outcome.video_id}")
+
+
+def build_inbox_sensor(poll_interval_s: int):
+    @sensor(
+        name="inbox_sensor",
+        asset_selection=[raw_clips],
+        minimum_interval_seconds=poll_interval_s,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Ingests new files from the inbox: one `videos` partition and one run per new video.",
+    )
+    def inbox_sensor(context: SensorEvaluationContext, vitra: VitraConfigResource) -> SensorResult:
+        scan = scan_for_new_videos(vitra.load(), context.instance)
+        for outcome in scan.outcomes:
+            log_outcome(context.log, outcome)
+        new = scan.new_video_ids
+        return SensorResult(
+            run_requests=[RunRequest(partition_key=v, run_key=f"ingest-{v}") for v in new],
+            dynamic_partitions_requests=[videos_partitions.build_add_request(new)] if new else [],
+        )
+
+    return inbox_sensor

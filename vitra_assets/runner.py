@@ -1,0 +1,88 @@
+"""Run the pipeline from the command line against the project's Dagster instance.
+
+The CLI does what the daemon does (inbox scan, then runs for what is missing) in-process, so the
+demo needs no server, while every run still lands in DAGSTER_HOME and shows up in the UI.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster import AssetKey, AssetsDefinition, DagsterInstance, materialize
+from tqdm import tqdm
+
+from vitra_assets.inbox import scan_for_new_videos
+from vitra_assets.partitions import VIDEOS, videos_partitions
+from vitra_core.config import VitraConfig
+from vitra_core.fsutil import copy_atomic
+from vitra_core.video.ingest import IngestOutcome
+from vitra_core.video.intrinsics import sidecar_paths
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".mkv", ".avi", ".m4v"}
+_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+    new_partitions: list[str] = field(default_factory=list)
+    succeeded: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def expand_inputs(paths: list[Path]) -> list[Path]:
+    """Files as given; folders contribute their video files (by suffix), recursively."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def drop_into_inbox(files: list[Path], inbox: Path) -> None:
+    """Copy files (and their intrinsics sidecars) into the inbox; each appears there complete or not at all."""
+    for path in files:
+        copy_atomic(path, inbox / path.name)
+        for sidecar in sidecar_paths(path):
+            if sidecar.is_file():
+                shutil.copy2(sidecar, inbox / sidecar.name)
+
+
+def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestReport) -> None:
+    """Ingest every settled inbox file and register partitions for new videos."""
+    while True:
+        scan = scan_for_new_videos(cfg, instance)
+        report.outcomes.extend(scan.outcomes)
+        if scan.new_video_ids:
+            instance.add_dynamic_partitions(VIDEOS, scan.new_video_ids)
+            report.new_partitions.extend(scan.new_video_ids)
+        if len(scan.outcomes) < cfg.inbox.max_files_per_tick:
+            return
+
+
+def unmaterialized_partitions(instance: DagsterInstance, asset: AssetsDefinition) -> list[str]:
+    done = instance.get_materialized_partitions(asset.key)
+    return [key for key in instance.get_dynamic_partitions(VIDEOS) if key not in done]
+
+
+def materialize_partitions(
+    instance: DagsterInstance, asset: AssetsDefinition, resources: dict, keys: list[str], report: IngestReport
+) -> None:
+    """One run per partition: a broken video fails its own run and the others go on."""
+    for key in tqdm(keys, desc=f"materializing {asset.key.to_user_string()}", unit="video", disable=not keys):
+        result = materialize(
+            [asset], instance=instance, resources=resources, partition_key=key,
+            raise_on_error=False, run_config=_QUIET_LOGS, tags={"vitra/launched_by": "cli"},
+        )
+        (report.succeeded if result.success else report.failed).append(key)
+
+
+def materialization_status(instance: DagsterInstance, asset_key: AssetKey) -> dict[str, str]:
+    """Partition key -> 'materialized', 'failed', 'in_progress' or 'missing'."""
+    keys = instance.get_dynamic_partitions(VIDEOS)
+    statuses = instance.get_status_by_partition(asset_key, keys, videos_partitions) or {}
+    return {key: statuses[key].value.lower() if statuses.get(key) else "missing" for key in keys}

@@ -1,0 +1,192 @@
+"""Typed project configuration: `configs/<profile>.yaml`, validated here, overridable from the environment.
+
+Resolution order: the profile file (which may `extends:` another profile), then explicit overrides
+(dotted keys, e.g. `{"paths.data_root": "/tmp/x"}`), then environment variables `VITRA_<SECTION>__<KEY>`
+(e.g. `VITRA_PATHS__DATA_ROOT`). `VITRA_PROFILE` picks the profile and `VITRA_CONFIG_DIR` the folder.
+Relative paths are relative to the project root (the folder that holds `configs/`).
+Every problem is reported with the file or variable, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from vitra_core.errors import ConfigError
+from vitra_core.video.normalise import NormaliseSettings
+
+ENV_PREFIX = "VITRA_"
+_ENV_SEPARATOR = "__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PathsConfig(_Section):
+    data_root: Path = Path("data")
+    inbox: Path = Path("data/inbox")
+    samples: Path = Field(Path("../shared/data"), description="bundled sample clips used by `vitra demo`")
+
+
+class CameraConfig(_Section):
+    default_fov_deg: float = Field(60.0, gt=1, lt=179, description="field of view across the long side")
+
+
+class InboxConfig(_Section):
+    settle_s: float = Field(2.0, ge=0, description="ignore files modified more recently (still being copied)")
+    max_files_per_tick: int = Field(20, ge=1)
+    poll_interval_s: int = Field(10, ge=1)
+
+
+class DvcConfig(_Section):
+    repo_root: Path = Path(".")
+    remote_name: str = "local"
+    remote_url: str = Field(".vitra/dvc-remote", description="a local folder, or s3://, gs://, ssh:// ...")
+    push: bool = True
+
+
+class MlflowConfig(_Section):
+    tracking_uri: str = "sqlite:///.vitra/mlflow.db"
+    artifact_location: str = ".vitra/mlartifacts"
+
+
+class DagsterConfig(_Section):
+    home: Path = Path(".vitra/dagster_home")
+    storage: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_url: str | None = None
+    max_concurrent_runs: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _postgres_needs_url(self) -> "DagsterConfig":
+        if self.storage == "postgres" and not self.postgres_url:
+            raise ValueError("storage 'postgres' needs postgres_url")
+        return self
+
+
+class VitraConfig(_Section):
+    profile: str = "default"
+    project_root: Path = Field(Path("."), exclude=True)
+    paths: PathsConfig = PathsConfig()
+    normalise: NormaliseSettings = NormaliseSettings()
+    camera: CameraConfig = CameraConfig()
+    inbox: InboxConfig = InboxConfig()
+    dvc: DvcConfig = DvcConfig()
+    mlflow: MlflowConfig = MlflowConfig()
+    dagster: DagsterConfig = DagsterConfig()
+
+    def resolve(self, path: Path | str) -> Path:
+        """An absolute path for a project-relative one."""
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else (self.project_root / path).resolve()
+
+    @property
+    def data_root(self) -> Path:
+        return self.resolve(self.paths.data_root)
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.resolve(self.paths.inbox)
+
+    @property
+    def dvc_remote_url(self) -> str:
+        url = self.dvc.remote_url
+        return url if "://" in url else str(self.resolve(url))
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        uri = self.mlflow.tracking_uri
+        prefix = "sqlite:///"
+        if uri.startswith(prefix) and not uri[len(prefix):].startswith("/"):
+            return prefix + str(self.resolve(uri[len(prefix):]))
+        return uri
+
+
+def default_config_dir() -> Path:
+    """`./configs` when run from a project checkout, else the one beside the installed package."""
+    here = Path.cwd() / "configs"
+    return here if (here / "default.yaml").is_file() else Path(__file__).resolve().parents[1] / "configs"
+
+
+def _read_profile(config_dir: Path, profile: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    path = config_dir / f"{profile}.yaml"
+    if not path.is_file():
+        available = sorted(p.stem for p in config_dir.glob("*.yaml"))
+        raise ConfigError(f"{path}: profile {profile!r} not found (available: {', '.join(available) or 'none'})")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if parent in seen:
+        raise ConfigError(f"{path}: 'extends' loops through profile {parent!r}")
+    return _deep_merge(_read_profile(config_dir, parent, seen + (profile,)), data)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        node = data.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {dotted!r}: {key!r} is not a section")
+        data = node
+    data[leaf] = value
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """Dotted keys for every `VITRA_<SECTION>__<KEY>` variable, mapped to the variable's name."""
+    found = {}
+    for name in environ:
+        if name.startswith(ENV_PREFIX) and _ENV_SEPARATOR in name:
+            found[name[len(ENV_PREFIX):].lower().replace(_ENV_SEPARATOR, ".")] = name
+    return found
+
+
+def load_config(
+    profile: str | None = None,
+    config_dir: Path | str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> VitraConfig:
+    """Load and validate a profile; raise ConfigError naming the source, the key and the reason."""
+    environ = os.environ if environ is None else environ
+    profile = profile or environ.get(f"{ENV_PREFIX}PROFILE", "default")
+    config_dir = Path(config_dir or environ.get(f"{ENV_PREFIX}CONFIG_DIR") or default_config_dir()).resolve()
+    data = _read_profile(config_dir, profile)
+    sources: dict[str, str] = {}
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+        sources[dotted] = f"override {dotted!r}"
+    for dotted, variable in env_overrides(environ).items():
+        _set_dotted(data, dotted, environ[variable])
+        sources[dotted] = f"environment variable {variable}"
+    data["profile"] = profile
+    data["project_root"] = config_dir.parent
+    try:
+        return VitraConfig.model_validate(data)
+    except ValidationError as exc:
+        default_source = str(config_dir / f"{profile}.yaml")
+        lines = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            source = sources.get(key, default_source)
+            lines.append(f"{source}: {key}: {error['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from exc

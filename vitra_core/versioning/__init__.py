@@ -1,0 +1,1 @@
+"""Data versioning (DVC) for the expensive and irreplaceable files."""

@@ -1,0 +1,90 @@
+"""Track files with DVC and push them to the configured remote, through DVC's Python API.
+
+The remote named in the project config wins over `.dvc/config`, so switching a local folder for S3
+is configuration. DVC calls are serialised with a file lock, because parallel runs (one per video
+partition) would otherwise trip over DVC's own repository lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from pydantic import BaseModel
+
+from vitra_core.errors import VitraError
+
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+
+
+class DvcError(VitraError):
+    """DVC could not track or push a file."""
+
+
+class TrackedFile(BaseModel):
+    path: str
+    dvc_file: str
+    md5: str
+    size_bytes: int
+    remote: str | None
+
+
+class DvcStore:
+    def __init__(self, repo_root: Path, remote_name: str, remote_url: str, push: bool = True):
+        self.repo_root = Path(repo_root).resolve()
+        self.remote_name = remote_name
+        self.remote_url = remote_url
+        self.push_enabled = push
+        if not (self.repo_root / ".dvc").is_dir():
+            raise DvcError(f"{self.repo_root}: not a DVC repository (run `dvc init` there)")
+
+    @contextmanager
+    def _repo(self) -> Iterator["object"]:
+        from dvc.repo import Repo  # heavy import, only when versioning actually runs
+
+        lock_path = self.repo_root / ".dvc" / "tmp" / "vitra.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        overrides = {
+            "core": {"remote": self.remote_name, "analytics": False, "check_update": False},
+            "remote": {self.remote_name: {"url": self.remote_url}},
+        }
+        dvc_logger = logging.getLogger("dvc")
+        level = dvc_logger.level
+        dvc_logger.setLevel(logging.WARNING)  # its "git add ..." hints are for an interactive shell
+        with open(lock_path, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                with Repo(str(self.repo_root), config=overrides) as repo:
+                    yield repo
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                dvc_logger.setLevel(level)
+
+    def track(self, paths: list[Path]) -> list[TrackedFile]:
+        """`dvc add` the files (a no-op for unchanged ones) and push them; return their DVC hashes."""
+        paths = [Path(p).resolve() for p in paths]
+        targets = [str(p) for p in paths]  # absolute: DVC resolves relative targets against the cwd
+        try:
+            with self._repo() as repo:
+                repo.add(targets)
+                if self.push_enabled:
+                    repo.push(targets=[f"{t}.dvc" for t in targets])
+        except Exception as exc:  # DVC raises many types; the caller needs one with the files named
+            raise DvcError(f"dvc add/push of {', '.join(p.name for p in paths)} failed: {exc}") from exc
+        return [self._tracked(p) for p in paths]
+
+    def _tracked(self, path: Path) -> TrackedFile:
+        dvc_file = path.with_name(path.name + ".dvc")
+        out = yaml.safe_load(dvc_file.read_text())["outs"][0]
+        return TrackedFile(
+            path=str(path.relative_to(self.repo_root)),
+            dvc_file=str(dvc_file.relative_to(self.repo_root)),
+            md5=out["md5"],
+            size_bytes=int(out["size"]),
+            remote=self.remote_url if self.push_enabled else None,
+        )

@@ -1,0 +1,98 @@
+"""Probe a file with ffprobe and decide whether it is a usable video, with a reason when it is not."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import ffmpeg
+from pydantic import BaseModel
+
+from vitra_core.errors import InvalidVideoError
+from vitra_core.video.tools import last_error_line, require_tool
+
+# Containers and codecs that hold a single still picture rather than a clip.
+_STILL_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe"}
+
+
+class VideoProbe(BaseModel):
+    """Figures of a video's first video stream; width/height are as displayed (rotation applied)."""
+
+    container: str
+    codec: str
+    width: int
+    height: int
+    rotation_deg: int
+    fps: float
+    frames: int
+    duration_s: float
+    has_audio: bool
+    size_bytes: int
+
+
+def _rate(text: str | None) -> float:
+    try:
+        value = Fraction(text or "0/0")
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+    return float(value)
+
+
+def _rotation(stream: dict) -> int:
+    for side in stream.get("side_data_list", []):
+        if "rotation" in side:
+            return int(side["rotation"]) % 360
+    return int(stream.get("tags", {}).get("rotate", 0)) % 360
+
+
+def probe_video(path: Path | str) -> VideoProbe:
+    """Probe `path`; raise InvalidVideoError naming the file and the reason if it is not a usable video.
+
+    Counts packets (cheap: no decoding) so a file cut short is caught even when its header is intact.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidVideoError(path, "file does not exist")
+    size = path.stat().st_size
+    if size == 0:
+        raise InvalidVideoError(path, "empty file (0 bytes)")
+    try:
+        info = ffmpeg.probe(str(path), cmd=require_tool("ffprobe"), count_packets=None)
+    except ffmpeg.Error as exc:
+        raise InvalidVideoError(path, f"ffprobe cannot read it: {last_error_line(exc.stderr)}") from exc
+    streams = info.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video"), None)
+    if video is None:
+        raise InvalidVideoError(path, "no video stream")
+    fmt = info.get("format", {})
+    container = fmt.get("format_name", "")
+    packets = int(video.get("nb_read_packets", 0) or 0)
+    declared = int(video.get("nb_frames", 0) or 0)
+    if declared and packets < declared:
+        raise InvalidVideoError(path, f"truncated: header declares {declared} frames, file holds {packets}")
+    if container in _STILL_FORMATS or packets <= 1:
+        raise InvalidVideoError(path, f"a still image ({container}/{video.get('codec_name')}), not a video")
+    fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
+    duration = float(video.get("duration") or fmt.get("duration") or 0.0)
+    if fps <= 0 and duration > 0:
+        fps = packets / duration
+    if fps <= 0:
+        raise InvalidVideoError(path, "frame rate cannot be determined")
+    if duration <= 0:
+        duration = packets / fps
+    rotation = _rotation(video)
+    width, height = int(video["width"]), int(video["height"])
+    if rotation in (90, 270):
+        width, height = height, width
+    return VideoProbe(
+        container=container,
+        codec=video.get("codec_name", "unknown"),
+        width=width,
+        height=height,
+        rotation_deg=rotation,
+        fps=fps,
+        frames=packets,
+        duration_s=duration,
+        has_audio=any(s.get("codec_type") == "audio" for s in streams),
+        size_bytes=size,
+    )
