@@ -33,7 +33,7 @@ class NormaliseSettings(BaseModel):
 def output_size(width: int, height: int, max_long_side_px: int) -> tuple[int, int]:
     """Size after capping the long side, rounded to even numbers as yuv420p requires."""
     scale = min(1.0, max_long_side_px / max(width, height))
-    return (max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2))
+    return (max(2, int(width * scale / 2 + 0.5) * 2), max(2, int(height * scale / 2 + 0.5) * 2))
 
 
 def normalise_clip(source: Path, target: Path, settings: NormaliseSettings, source_probe: VideoProbe | None = None) -> VideoProbe:

@@ -1,0 +1,42 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+VITRA = str(Path(sys.executable).parent / "vitra")
+
+
+def vitra(project, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([VITRA, *args], env=project.env, capture_output=True, text=True, timeout=300)
+
+
+def test_help_lists_the_commands(tmp_project):
+    done = vitra(tmp_project, "--help")
+    assert done.returncode == 0
+    for command in ("ingest", "demo", "status", "ui"):
+        assert f"  {command} " in done.stdout
+
+
+def test_ingest_then_status_then_ingest_again_does_no_repeated_work(shared_data, tmp_project, tmp_path):
+    junk = tmp_path / "junk.mp4"
+    junk.write_text("not a video")
+    first = vitra(tmp_project, "ingest", str(shared_data / "lavila" / "ego4d_cf7c12db.gif"), str(junk))
+    assert first.returncode == 0, first.stderr
+    assert "ingested: 1 new, 0 duplicate, 1 quarantined, 0 failed" in first.stdout
+    assert "junk.mp4: ffprobe cannot read it" in first.stderr
+
+    status = vitra(tmp_project, "status")
+    assert status.returncode == 0, status.stderr
+    [row] = [line for line in status.stdout.splitlines() if "ego4d_cf7c12db.gif" in line]
+    assert row.split()[2:] == ["25", "50", "2.00", "384x288", "384x288@30", "materialized"]
+    assert "1 file(s) in quarantine" in status.stdout
+
+    again = vitra(tmp_project, "ingest", str(shared_data / "lavila" / "ego4d_cf7c12db.gif"))
+    assert "ingested: 0 new, 1 duplicate, 0 quarantined, 0 failed" in again.stdout
+    assert "every partition is already materialized; nothing to do" in again.stdout
+
+
+def test_an_unknown_profile_is_a_clear_error(tmp_project):
+    done = vitra(tmp_project, "--profile", "nope", "status")
+    assert done.returncode == 1
+    assert "profile 'nope' not found (available: cluster, default)" in done.stderr
