@@ -10,7 +10,7 @@ from dagster import (
 from vitra_assets.metadata import image_markdown
 from vitra_assets.partitions import videos_partitions
 from vitra_assets.resources import VitraConfigResource
-from vitra_core.video.normalise import NORMALISE_VERSION
+from vitra_core.video.normalise import NORMALISE_VERSION, expected_frames
 from vitra_core.video.raw_clip import CLIP_FILE, RAW_CLIPS_STAGE, THUMBNAIL_FILE, ClipMeta, build_raw_clip
 
 CLIP_SANE_CHECK = "clip_matches_normalisation"
@@ -20,9 +20,9 @@ def clip_problems(meta: ClipMeta) -> list[str]:
     """Ways in which a normalised clip breaks the normalisation contract (empty list: none)."""
     problems = []
     settings, clip = meta.normalise, meta.clip
-    expected_frames = meta.source.duration_s * settings.target_fps
-    if abs(clip.frames - expected_frames) > 1.5:
-        problems.append(f"{clip.frames} frames, expected about {expected_frames:.1f}")
+    expected = expected_frames(meta.source, settings.target_fps)
+    if clip.frames != expected:
+        problems.append(f"{clip.frames} frames, expected {expected}")
     if abs(clip.fps - settings.target_fps) > 1e-3:
         problems.append(f"fps {clip.fps}, expected {settings.target_fps}")
     if max(clip.width, clip.height) > settings.max_long_side_px:

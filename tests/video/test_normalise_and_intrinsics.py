@@ -1,10 +1,13 @@
 import json
 import math
+import subprocess
 
 import pytest
 
 from vitra_core.errors import InvalidVideoError
-from vitra_core.video import NormaliseSettings, normalise_clip, probe_video, read_sidecar, resolve_intrinsics
+from vitra_core.video import (
+    NormaliseSettings, iter_frames, normalise_clip, probe_video, read_sidecar, resolve_intrinsics,
+)
 from vitra_core.video.normalise import output_size
 
 from .test_probe_and_frames import ffprobe_frames
@@ -70,3 +73,22 @@ def test_half_a_pinhole_sidecar_is_an_error_naming_the_file(tmp_path):
     (tmp_path / "cam.json").write_text(json.dumps({"fx": 1400}))
     with pytest.raises(InvalidVideoError, match=r"cam.json: intrinsics sidecar is invalid"):
         read_sidecar(tmp_path / "cam.mp4")
+
+
+@pytest.fixture(scope="module", params=["mov", "webm", "mkv"])
+def recontainered_clip(request, shared_data, tmp_path_factory):
+    """The real 2 s Ego4D clip in another container: MOV (stream copy), WebM (VP9 + Opus), MKV (copy)."""
+    source = shared_data / "lavila/ego4d_3c0dffd0_012_014.mp4"
+    out = tmp_path_factory.mktemp("containers") / f"ego4d.{request.param}"
+    codecs = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"] if request.param == "webm" else ["-c", "copy"]
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), *codecs, str(out)], check=True)
+    return out
+
+
+def test_mov_webm_and_mkv_probe_decode_and_normalise(recontainered_clip, tmp_path):
+    probe = probe_video(recontainered_clip)
+    assert (probe.width, probe.height, probe.has_audio) == (384, 288, True)
+    assert probe.duration_s == pytest.approx(2.0, abs=0.05)
+    assert sum(1 for _ in iter_frames(recontainered_clip)) == 60
+    clip = normalise_clip(recontainered_clip, tmp_path / "clip.mp4", NormaliseSettings())
+    assert (clip.frames, clip.fps, clip.has_audio) == (60, 30.0, False)

@@ -36,7 +36,18 @@ def output_size(width: int, height: int, max_long_side_px: int) -> tuple[int, in
     return (max(2, int(width * scale / 2 + 0.5) * 2), max(2, int(height * scale / 2 + 0.5) * 2))
 
 
-def normalise_clip(source: Path, target: Path, settings: NormaliseSettings, source_probe: VideoProbe | None = None) -> VideoProbe:
+def expected_frames(source: VideoProbe, target_fps: float) -> int:
+    """Frames the normalised clip must have: the source's frame count over its rate, resampled.
+
+    Containers with coarse timestamps (MKV's milliseconds) can make the fps filter add a frame at
+    the end; capping the output at this count keeps every container consistent.
+    """
+    return max(1, round(source.frames / source.fps * target_fps))
+
+
+def normalise_clip(
+    source: Path, target: Path, settings: NormaliseSettings, source_probe: VideoProbe | None = None
+) -> VideoProbe:
     """Transcode `source` into `target` (atomically) and return the probe of the result."""
     probe = source_probe or probe_video(source)
     width, height = output_size(probe.width, probe.height, settings.max_long_side_px)
@@ -45,12 +56,12 @@ def normalise_clip(source: Path, target: Path, settings: NormaliseSettings, sour
         require_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
         "-i", str(source), "-map", "0:v:0", "-an", "-sn", "-dn",
         "-vf", f"fps={fps},scale={width}:{height}:flags=area,setsar=1",
-        "-r", fps, "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
+        "-r", fps, "-frames:v", str(expected_frames(probe, settings.target_fps)),
+        "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
         "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-map_metadata", "-1", "-f", "mp4",
     ]
     with atomic_path(target) as tmp:
         done = subprocess.run([*cmd, str(tmp)], capture_output=True)
         if done.returncode != 0:
             raise InvalidVideoError(source, f"ffmpeg could not normalise it: {last_error_line(done.stderr)}")
-        result = probe_video(tmp)
-    return result
+        return probe_video(tmp)
