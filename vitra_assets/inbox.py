@@ -18,14 +18,16 @@ class InboxScan:
     new_video_ids: list[str]
 
 
-def scan_for_new_videos(cfg: VitraConfig, instance: DagsterInstance, max_files: int | None = None) -> InboxScan:
+def scan_for_new_videos(cfg: VitraConfig, instance: DagsterInstance, settle_s: float | None = None) -> InboxScan:
     """Ingest settled inbox files, then list stored videos that have no partition yet.
 
     Comparing the raw store with the partitions (rather than trusting this scan alone) also
     registers a video whose earlier scan stopped between storing it and adding its partition.
+    `settle_s` overrides the configured settle time (the CLI takes what it just copied in).
     """
     layout = DataLayout(cfg.data_root)
-    outcomes = scan_inbox(cfg.inbox_dir, layout, cfg.inbox.settle_s, max_files or cfg.inbox.max_files_per_tick)
+    settle_s = cfg.inbox.settle_s if settle_s is None else settle_s
+    outcomes = scan_inbox(cfg.inbox_dir, layout, settle_s, cfg.inbox.max_files_per_tick)
     known = set(instance.get_dynamic_partitions(VIDEOS))
     return InboxScan(outcomes, [v for v in layout.raw_video_ids() if v not in known])
 

@@ -37,7 +37,12 @@ def clip_problems(meta: ClipMeta) -> list[str]:
     code_version=f"normalise-v{NORMALISE_VERSION}",
     group_name="ingest",
     kinds={"ffmpeg", "dvc"},
-    check_specs=[AssetCheckSpec(CLIP_SANE_CHECK, asset=RAW_CLIPS_STAGE, description="fps, frames, size, codec")],
+    check_specs=[
+        AssetCheckSpec(
+            CLIP_SANE_CHECK, asset=RAW_CLIPS_STAGE, partitions_def=videos_partitions, blocking=True,
+            description="The normalised clip has the configured fps, the expected frame count, size and codec.",
+        )
+    ],
 )
 def raw_clips(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
     """The source video, versioned with DVC, and its normalised clip (constant fps, H.264, capped size)."""

@@ -53,9 +53,9 @@ def drop_into_inbox(files: list[Path], inbox: Path) -> None:
 
 
 def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestReport) -> None:
-    """Ingest every settled inbox file and register partitions for new videos."""
+    """Ingest every inbox file now (no settle time) and register partitions for new videos."""
     while True:
-        scan = scan_for_new_videos(cfg, instance)
+        scan = scan_for_new_videos(cfg, instance, settle_s=0.0)
         report.outcomes.extend(scan.outcomes)
         if scan.new_video_ids:
             instance.add_dynamic_partitions(VIDEOS, scan.new_video_ids)

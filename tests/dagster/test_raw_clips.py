@@ -54,8 +54,9 @@ def test_raw_clips_normalises_a_real_clip_and_versions_its_source(
     # a thumbnail a person can see: an inline JPEG in markdown
     encoded = meta["thumbnail"].split("base64,", 1)[1].rstrip(")")
     assert base64.b64decode(encoded)[:2] == b"\xff\xd8"
-    check = result.get_asset_check_evaluations()[0]
+    [check] = result.get_asset_check_evaluations()
     assert check.passed, check.metadata
+    assert (check.partition, check.blocking) == (video_id, True)
 
 
 def test_a_broken_video_fails_its_own_partition_and_the_others_go_on(shared_data, tmp_project):
