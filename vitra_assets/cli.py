@@ -65,11 +65,10 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
             click.echo(f"  {outcome.status}: {outcome.reason}", err=True)
     if not run:
         return
-    todo = unmaterialized_partitions(instance, raw_clips)
+    todo = unmaterialized_partitions(instance, raw_clips.key)
     if not todo:
         click.echo("raw_clips: every partition is already materialized; nothing to do")
-    resources = defs.resources  # type: ignore[attr-defined]
-    materialize_partitions(instance, raw_clips, resources, todo, report)
+    materialize_partitions(instance, defs, raw_clips.key, todo, report)
     if report.failed:
         click.echo(f"raw_clips: {len(report.failed)} partition(s) failed: {', '.join(report.failed)}", err=True)
 

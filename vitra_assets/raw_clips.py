@@ -39,7 +39,7 @@ def clip_problems(meta: ClipMeta) -> list[str]:
     kinds={"ffmpeg", "dvc"},
     check_specs=[
         AssetCheckSpec(
-            CLIP_SANE_CHECK, asset=RAW_CLIPS_STAGE, partitions_def=videos_partitions, blocking=True,
+            CLIP_SANE_CHECK, asset=RAW_CLIPS_STAGE, blocking=True,
             description="The normalised clip has the configured fps, the expected frame count, size and codec.",
         )
     ],

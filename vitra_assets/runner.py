@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import AssetKey, AssetsDefinition, DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, Definitions
 from tqdm import tqdm
 
 from vitra_assets.inbox import scan_for_new_videos
@@ -64,18 +64,19 @@ def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestRepor
             return
 
 
-def unmaterialized_partitions(instance: DagsterInstance, asset: AssetsDefinition) -> list[str]:
-    done = instance.get_materialized_partitions(asset.key)
+def unmaterialized_partitions(instance: DagsterInstance, asset_key: AssetKey) -> list[str]:
+    done = instance.get_materialized_partitions(asset_key)
     return [key for key in instance.get_dynamic_partitions(VIDEOS) if key not in done]
 
 
 def materialize_partitions(
-    instance: DagsterInstance, asset: AssetsDefinition, resources: dict, keys: list[str], report: IngestReport
+    instance: DagsterInstance, defs: Definitions, asset_key: AssetKey, keys: list[str], report: IngestReport
 ) -> None:
-    """One run per partition: a broken video fails its own run and the others go on."""
-    for key in tqdm(keys, desc=f"materializing {asset.key.to_user_string()}", unit="video", disable=not keys):
-        result = materialize(
-            [asset], instance=instance, resources=resources, partition_key=key,
+    """One run of the asset job per partition, as the UI launches them: a broken video fails alone."""
+    job = defs.resolve_implicit_global_asset_job_def()
+    for key in tqdm(keys, desc=f"materializing {asset_key.to_user_string()}", unit="video", disable=not keys):
+        result = job.execute_in_process(
+            instance=instance, partition_key=key, asset_selection=[asset_key],
             raise_on_error=False, run_config=_QUIET_LOGS, tags={"vitra/launched_by": "cli"},
         )
         (report.succeeded if result.success else report.failed).append(key)
