@@ -2,6 +2,7 @@ import shutil
 
 from dagster import DagsterInstance, build_sensor_context
 
+from tests.inbox_inputs import BAD_FILES, fill_inbox
 from vitra_assets.definitions import defs
 from vitra_core.video.identity import sha256_file
 
@@ -16,13 +17,7 @@ def tick(instance, project):
 
 def test_inbox_sensor_adds_one_partition_per_new_video_and_quarantines_bad_files(shared_data, tmp_project):
     inbox = tmp_project.config.inbox_dir
-    inbox.mkdir(parents=True)
-    real = shared_data / "lavila/ego4d_cf7c12db.gif"
-    shutil.copy(real, inbox / "clip.gif")
-    shutil.copy(real, inbox / "clip copy.gif")
-    (inbox / "zero.mp4").write_bytes(b"")
-    (inbox / "notes.mp4").write_text("meeting notes, not a video")
-    (inbox / "cut.mp4").write_bytes((shared_data / "mediapipe_samples/hl_test_video.mp4").read_bytes()[:10240])
+    real = fill_inbox(inbox, shared_data)
 
     with DagsterInstance.ephemeral() as instance:
         first = tick(instance, tmp_project)
@@ -39,11 +34,10 @@ def test_inbox_sensor_adds_one_partition_per_new_video_and_quarantines_bad_files
     data = tmp_project.config.data_root
     assert sorted(p.name for p in (data / "raw").iterdir()) == [f"{video_id}.gif", f"{video_id}.source.json"]
     quarantined = sorted(p.name for p in (data / "quarantine").iterdir())
-    assert quarantined == sorted(
-        ["cut.mp4", "cut.mp4.reason.txt", "notes.mp4", "notes.mp4.reason.txt", "zero.mp4", "zero.mp4.reason.txt"]
-    )
-    for name in ("cut.mp4", "notes.mp4", "zero.mp4"):
-        assert (data / "quarantine" / f"{name}.reason.txt").read_text().startswith(f"{name}: ")
+    assert quarantined == sorted([*BAD_FILES, *(f"{name}.reason.txt" for name in BAD_FILES)])
+    for name, reason in BAD_FILES.items():
+        note = (data / "quarantine" / f"{name}.reason.txt").read_text()
+        assert note.startswith(f"{name}: ") and reason in note
     assert list(inbox.iterdir()) == []
 
 

@@ -1,5 +1,6 @@
 import shutil
 
+from tests.inbox_inputs import BAD_FILES, fill_inbox
 from vitra_core.layout import DataLayout
 from vitra_core.video.ingest import SourceRecord, ingest_file, pending_inbox_files, scan_inbox
 
@@ -32,13 +33,7 @@ def test_files_still_being_written_and_sidecars_wait_in_the_inbox(tmp_path):
 def test_bad_files_are_quarantined_with_reasons_and_the_good_one_is_kept(shared_data, tmp_path):
     layout = DataLayout(tmp_path / "data")
     inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    real = shared_data / "lavila/ego4d_cf7c12db.gif"
-    shutil.copy(real, inbox / "a_real.gif")
-    shutil.copy(real, inbox / "b_duplicate.gif")
-    (inbox / "c_empty.mp4").write_bytes(b"")
-    (inbox / "d_text.mp4").write_text("hello, I am not a video\n")
-    (inbox / "e_truncated.mp4").write_bytes((shared_data / "mediapipe_samples/hl_test_video.mp4").read_bytes()[:10240])
+    real = fill_inbox(inbox, shared_data)
 
     outcomes = {o.source_name: o for o in scan_inbox(inbox, layout, settle_s=0, max_files=100)}
 
@@ -50,12 +45,7 @@ def test_bad_files_are_quarantined_with_reasons_and_the_good_one_is_kept(shared_
     video_id = outcomes["a_real.gif"].video_id
     assert sorted(p.name for p in layout.raw_dir.iterdir()) == [f"{video_id}.gif", f"{video_id}.source.json"]
     assert (layout.raw_dir / f"{video_id}.gif").read_bytes() == real.read_bytes()
-    expected_reasons = {
-        "c_empty.mp4": "empty file (0 bytes)",
-        "d_text.mp4": "ffprobe cannot read it",
-        "e_truncated.mp4": "truncated: header declares 202 frames",
-    }
-    for name, reason in expected_reasons.items():
+    for name, reason in BAD_FILES.items():
         assert (layout.quarantine_dir / name).exists()
         text = (layout.quarantine_dir / f"{name}.reason.txt").read_text()
         assert text.startswith(f"{name}: ") and reason in text
