@@ -1,0 +1,127 @@
+"""The hand-pose stage end to end: decode once, detect, assign slots, lift to 3D, fill, smooth, fit.
+
+Per slot (left, right): lift detected frames to camera space, bridge short gaps within one track,
+smooth the camera-space joints, estimate the hand's skeleton and conform every present frame to it,
+then express each as the 51-number state and rebuild the joints from it, so that
+`joints_cam == forward_kinematics(state, rest_pose_m)` holds exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from vitra_core.hands.detect import HandDetection, HandDetector
+from vitra_core.hands.kinematics import (
+    conform_to_skeleton, estimate_rest_pose, forward_kinematics, inverse_kinematics,
+)
+from vitra_core.hands.lift3d import lift_to_camera
+from vitra_core.hands.result import HandPoses
+from vitra_core.hands.settings import HandPoseSettings
+from vitra_core.hands.skeleton import NUM_HANDS, NUM_LANDMARKS, RIGHT, STATE_SIZE
+from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_tracks
+from vitra_core.hands.tracking import assign_slots
+from vitra_core.video.frames import iter_frames
+from vitra_core.video.intrinsics import Intrinsics, read_sidecar, resolve_intrinsics
+from vitra_core.video.probe import probe_video
+
+DEFAULT_FOV_DEG = 60.0
+
+
+def _detect_clip(
+    video_path: Path, settings: HandPoseSettings, mirrored: bool
+) -> tuple[list[list[HandDetection]], np.ndarray, tuple[int, int]]:
+    """Detections per frame, timestamps [T] and the frame size (width, height)."""
+    detections, timestamps, size = [], [], (0, 0)
+    with HandDetector(settings, mirrored) as detector:
+        for frame in iter_frames(video_path):
+            detections.append(detector.detect(frame.rgb))
+            timestamps.append(frame.timestamp_s)
+            size = (frame.rgb.shape[1], frame.rgb.shape[0])
+    return detections, np.asarray(timestamps, dtype=np.float64), size
+
+
+def _gather(
+    detections: Sequence[Sequence[HandDetection]], detection_index: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Slot arrays image_px [T, 2, 21, 2], world_m [T, 2, 21, 3], right_prob [T, 2]; NaN where empty."""
+    num_frames = len(detections)
+    image_px = np.full((num_frames, NUM_HANDS, NUM_LANDMARKS, 2), np.nan)
+    world_m = np.full((num_frames, NUM_HANDS, NUM_LANDMARKS, 3), np.nan)
+    right_prob = np.full((num_frames, NUM_HANDS), np.nan)
+    for t, hand in zip(*np.nonzero(detection_index >= 0)):
+        found = detections[t][detection_index[t, hand]]
+        image_px[t, hand], world_m[t, hand], right_prob[t, hand] = found.image_px, found.world_m, found.right_prob
+    return image_px, world_m, right_prob
+
+
+def _slot_poses(
+    image_px: np.ndarray, world_m: np.ndarray, side_prob: np.ndarray, track_id: np.ndarray,
+    camera_matrix: np.ndarray, is_right: bool, settings: HandPoseSettings,
+) -> dict[str, np.ndarray]:
+    """One slot's HandPoses fields from its detections (time first; see HandPoses for shapes)."""
+    detected = track_id >= 0
+    joints_cam = np.full(world_m.shape, np.nan)
+    if detected.any():
+        joints_cam[detected] = lift_to_camera(image_px[detected], world_m[detected], camera_matrix,
+                                              settings.palm_length_m)
+    detected &= np.isfinite(joints_cam).all(axis=(1, 2))
+    track = bridge_gaps(np.where(detected, track_id, -1), settings.max_gap_frames)
+    mask = track >= 0
+    interpolated = mask & ~detected
+    joints_2d = interpolate_gaps(image_px, detected, interpolated)
+    joints_cam = interpolate_gaps(joints_cam, detected, interpolated)
+    joints_cam = smooth_tracks(joints_cam, track, settings.smoothing_window_frames, settings.smoothing_polyorder)
+    confidence = interpolate_gaps(side_prob, detected, interpolated) * np.where(interpolated, 0.5, 1.0)
+    state = np.full(mask.shape + (STATE_SIZE,), np.nan)
+    rest_pose = np.full((NUM_LANDMARKS, 3), np.nan)
+    if detected.any():
+        rest_pose = estimate_rest_pose(joints_cam[detected], is_right)
+        state[mask] = inverse_kinematics(conform_to_skeleton(joints_cam[mask], rest_pose), rest_pose)
+        joints_cam[mask] = forward_kinematics(state[mask], rest_pose)
+    absent = ~mask
+    joints_2d[absent], joints_cam[absent], confidence[absent] = np.nan, np.nan, np.nan
+    world_m = np.where(detected[:, None, None], world_m, np.nan)
+    return dict(joints_2d=joints_2d, joints_cam=joints_cam, state=state, mask=mask, interpolated=interpolated,
+                confidence=confidence, world_m=world_m, track_id=track, rest_pose_m=rest_pose)
+
+
+def _camera(video_path: Path, intrinsics: Intrinsics | None, width: int, height: int) -> Intrinsics:
+    """The given intrinsics at the decoded size, else the sidecar's, else the default field of view."""
+    if intrinsics is None:
+        return resolve_intrinsics(width, height, read_sidecar(video_path), DEFAULT_FOV_DEG)
+    return intrinsics.scaled_to(width, height)
+
+
+def extract_hand_poses(
+    video_path: Path | str,
+    intrinsics: Intrinsics | None = None,
+    mirrored: bool = False,
+    settings: HandPoseSettings | None = None,
+) -> HandPoses:
+    """Hand poses of every frame of a video (see HandPoses for the contract).
+
+    `mirrored=True` declares selfie-style (horizontally flipped) footage, whose MediaPipe handedness
+    labels are kept; otherwise they are swapped. Raises InvalidVideoError for an unusable video.
+    """
+    video_path = Path(video_path)
+    settings = settings or HandPoseSettings()
+    probe = probe_video(video_path)
+    detections, timestamps_s, (width, height) = _detect_clip(video_path, settings, mirrored)
+    camera = _camera(video_path, intrinsics, width, height)
+    slots = assign_slots(detections, settings)
+    image_px, world_m, right_prob = _gather(detections, slots.detection_index)
+    side_prob = np.stack([1 - right_prob[:, 0], right_prob[:, 1]], axis=1)
+    hands = [
+        _slot_poses(image_px[:, hand], world_m[:, hand], side_prob[:, hand], slots.track_id[:, hand],
+                    camera.matrix(), hand == RIGHT, settings)
+        for hand in range(NUM_HANDS)
+    ]
+    stacked = {name: np.stack([hand[name] for hand in hands], axis=0 if name == "rest_pose_m" else 1)
+               for name in hands[0]}
+    return HandPoses(
+        **stacked, num_detected=slots.num_detected, timestamps_s=timestamps_s, fps=probe.fps,
+        intrinsics=camera, mirrored=mirrored, settings=settings,
+    )

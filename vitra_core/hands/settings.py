@@ -1,0 +1,45 @@
+"""Settings of the hand-pose stage: one pydantic model, so configs validate before a run starts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class HandPoseSettings(BaseModel):
+    """Knobs of `extract_hand_poses`; the defaults are the ones documented in docs/hand_poses.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model_complexity: Literal[0, 1] = Field(
+        1, description="MediaPipe landmark model; 1 (full) reproduces the tfjs reference, 0 (lite) is ~30% faster"
+    )
+    min_detection_confidence: float = Field(0.5, ge=0, le=1, description="palm detector threshold")
+    min_tracking_confidence: float = Field(0.5, ge=0, le=1, description="below it MediaPipe re-runs detection")
+    max_link_distance_hands: float = Field(
+        1.0, gt=0, description="largest centroid jump, in hand sizes, that still continues a hand's track"
+    )
+    duplicate_iou: float = Field(
+        0.5, gt=0, le=1, description="two detections of one frame whose landmark boxes overlap this much are one hand"
+    )
+    ambiguous_handedness: float = Field(
+        0.5, ge=0, le=1,
+        description="a track whose left/right certainty |2 p_right - 1| is below this may take the other slot",
+    )
+    max_gap_frames: int = Field(5, ge=0, description="longest run of missed frames filled by interpolation")
+    smoothing_window_frames: int = Field(
+        7, ge=1, description="centred Savitzky-Golay window on camera-space joints (odd; 1 disables)"
+    )
+    smoothing_polyorder: int = Field(2, ge=0, description="polynomial order of the smoothing filter")
+    palm_length_m: float = Field(
+        0.095, gt=0.03, lt=0.2, description="hand-size prior: wrist to middle-finger knuckle; sets absolute depth"
+    )
+
+    @model_validator(mode="after")
+    def _odd_window_above_order(self) -> "HandPoseSettings":
+        if self.smoothing_window_frames % 2 == 0:
+            raise ValueError("smoothing_window_frames must be odd")
+        if self.smoothing_window_frames > 1 and self.smoothing_polyorder >= self.smoothing_window_frames:
+            raise ValueError("smoothing_polyorder must be smaller than smoothing_window_frames")
+        return self
