@@ -28,12 +28,16 @@ def test_ingest_then_status_then_ingest_again_does_no_repeated_work(shared_data,
     status = vitra(tmp_project, "status")
     assert status.returncode == 0, status.stderr
     [row] = [line for line in status.stdout.splitlines() if "ego4d_cf7c12db.gif" in line]
-    assert row.split()[2:] == ["25", "50", "2.00", "384x288", "384x288@30", "materialized"]
+    cells = row.split()
+    assert cells[2:7] == ["25", "50", "2.00", "384x288", "384x288@30"]
+    assert cells[8:] == ["materialized", "materialized"]  # raw_clips, hand_poses
+    left, right = (float(rate.rstrip("%")) for rate in cells[7].split("/"))
+    assert left == 0 and right >= 15  # the Ego4D GIF: one (right) hand lifts a container
     assert "1 file(s) in quarantine" in status.stdout
 
     again = vitra(tmp_project, "ingest", str(shared_data / "lavila" / "ego4d_cf7c12db.gif"))
     assert "ingested: 0 new, 1 duplicate, 0 quarantined, 0 failed" in again.stdout
-    assert "every partition is already materialized; nothing to do" in again.stdout
+    assert "every video is processed through every stage; nothing to do" in again.stdout
 
 
 def test_an_unknown_profile_is_a_clear_error(tmp_project):

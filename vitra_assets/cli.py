@@ -45,11 +45,10 @@ def main(ctx: click.Context, profile: str) -> None:
 
 
 def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
-    from vitra_assets.definitions import defs
+    from vitra_assets.definitions import PER_VIDEO_ASSETS, defs
     from vitra_assets.instance import project_instance
-    from vitra_assets.raw_clips import raw_clips
     from vitra_assets.runner import (
-        IngestReport, drain_inbox, drop_into_inbox, expand_inputs, materialize_partitions, unmaterialized_partitions,
+        IngestReport, drain_inbox, drop_into_inbox, expand_inputs, materialize_partitions, pending_work,
     )
 
     instance = project_instance(cfg)
@@ -65,12 +64,12 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
             click.echo(f"  {outcome.status}: {outcome.reason}", err=True)
     if not run:
         return
-    todo = unmaterialized_partitions(instance, raw_clips.key)
-    if not todo:
-        click.echo("raw_clips: every partition is already materialized; nothing to do")
-    materialize_partitions(instance, defs, raw_clips.key, todo, report)
+    work = pending_work(instance, [asset.key for asset in PER_VIDEO_ASSETS])
+    if not work:
+        click.echo("every video is processed through every stage; nothing to do")
+    materialize_partitions(instance, defs, work, report)
     if report.failed:
-        click.echo(f"raw_clips: {len(report.failed)} partition(s) failed: {', '.join(report.failed)}", err=True)
+        click.echo(f"{len(report.failed)} video(s) failed: {', '.join(report.failed)} (see `vitra ui`, Runs)", err=True)
 
 
 @main.command()
@@ -78,7 +77,7 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
 @click.option("--no-run", is_flag=True, help="Only ingest and add partitions; let the daemon run them.")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], no_run: bool) -> None:
-    """Ingest video files (or folders of videos) through the inbox and materialize `raw_clips`.
+    """Ingest video files (or folders of videos) through the inbox and run the per-video stages.
 
     Each file is hashed; a new one becomes a `videos` partition, an identical one adds nothing,
     and a file that is not a readable video goes to data/quarantine with a reason file.
@@ -86,46 +85,49 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], no_run: bool) -> None:
     _ingest(_config(ctx), list(paths), run=not no_run)
 
 
-_STATUS_HEADERS = ["id", "source", "fps", "frames", "duration_s", "size", "clip", "raw_clips"]
+_CLIP_HEADERS = ["id", "source", "fps", "frames", "duration_s", "size", "clip"]
 
 
-def _clip_rows(cfg: VitraConfig, status: dict[str, str]) -> list[list[object]]:
-    """One row per video: the source's probe figures, the normalised clip, the partition state."""
-    from vitra_core.layout import DataLayout
+def _video_row(layout, key: str) -> list[object]:
+    """The source's probe figures and the normalised clip, then the hand detection rates."""
+    from vitra_core.hands.stage import read_hand_pose_figures
     from vitra_core.video.raw_clip import read_clip_meta
 
-    layout = DataLayout(cfg.data_root)
-    rows = []
-    for key in sorted(status):
-        try:
-            meta = read_clip_meta(layout, key)
-        except FileNotFoundError:
-            rows.append([key, "?", "-", "-", "-", "-", "-", status[key]])
-            continue
+    try:
+        meta = read_clip_meta(layout, key)
         src, clip = meta.source, meta.clip
-        rows.append([
-            key, meta.source_name[:40], f"{src.fps:g}", src.frames, f"{src.duration_s:.2f}",
-            f"{src.width}x{src.height}", f"{clip.width}x{clip.height}@{clip.fps:g}", status[key],
-        ])
-    return rows
+        row = [key, meta.source_name[:40], f"{src.fps:g}", src.frames, f"{src.duration_s:.2f}",
+               f"{src.width}x{src.height}", f"{clip.width}x{clip.height}@{clip.fps:g}"]
+    except FileNotFoundError:
+        row = [key] + ["-"] * (len(_CLIP_HEADERS) - 1)
+    try:
+        figures = read_hand_pose_figures(layout, key)
+        row.append(f"{figures.left.detection_rate:.0%}/{figures.right.detection_rate:.0%}")
+    except FileNotFoundError:
+        row.append("-")
+    return row
 
 
 def _print_status(cfg: VitraConfig) -> None:
-    from dagster import AssetKey
-
+    from vitra_assets.definitions import PER_VIDEO_ASSETS
     from vitra_assets.instance import project_instance
     from vitra_assets.runner import materialization_status
+    from vitra_core.layout import DataLayout
 
-    status = materialization_status(project_instance(cfg), AssetKey("raw_clips"))
-    _print_table(_STATUS_HEADERS, _clip_rows(cfg, status))
+    instance = project_instance(cfg)
+    stages = {asset.key.to_user_string(): materialization_status(instance, asset.key) for asset in PER_VIDEO_ASSETS}
+    keys = sorted(next(iter(stages.values())))
+    layout = DataLayout(cfg.data_root)
+    rows = [_video_row(layout, key) + [status[key] for status in stages.values()] for key in keys]
+    _print_table(_CLIP_HEADERS + ["hands L/R"] + list(stages), rows)
     quarantined = sorted((cfg.data_root / "quarantine").glob("*.reason.txt"))
-    click.echo(f"\n{len(status)} video partition(s); {len(quarantined)} file(s) in quarantine ({cfg.data_root / 'quarantine'})")
+    click.echo(f"\n{len(keys)} video partition(s); {len(quarantined)} file(s) in quarantine ({cfg.data_root / 'quarantine'})")
 
 
 @main.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Show every video partition with its clip figures and materialization state."""
+    """Show every video partition: clip figures, hand detection rates, state of each per-video stage."""
     _print_status(_config(ctx))
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from vitra_assets.hand_poses import hand_poses
 from vitra_assets.inbox import build_inbox_sensor
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.config import VitraConfig, load_config
 
 
+# The per-video stages in order: a new video's run materializes all of them.
+PER_VIDEO_ASSETS = [raw_clips, hand_poses]
+
+
 def build_definitions(cfg: VitraConfig) -> Definitions:
     return Definitions(
-        assets=[raw_clips],
-        sensors=[build_inbox_sensor(cfg.inbox.poll_interval_s)],
+        assets=PER_VIDEO_ASSETS,
+        sensors=[build_inbox_sensor(cfg.inbox.poll_interval_s, PER_VIDEO_ASSETS)],
         resources={"vitra": VitraConfigResource()},
     )
 

@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass
 
-from dagster import DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import AssetsDefinition, DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
 from vitra_assets.partitions import VIDEOS, videos_partitions
-from vitra_assets.raw_clips import raw_clips
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.config import VitraConfig
 from vitra_core.layout import DataLayout
@@ -39,13 +38,13 @@ def log_outcome(log, outcome: IngestOutcome) -> None:
         log.info(f"{outcome.status}: {outcome.source_name} -> {outcome.video_id}")
 
 
-def build_inbox_sensor(poll_interval_s: int):
+def build_inbox_sensor(poll_interval_s: int, per_video_assets: list[AssetsDefinition]):
     @sensor(
         name="inbox_sensor",
-        asset_selection=[raw_clips],
+        asset_selection=per_video_assets,
         minimum_interval_seconds=poll_interval_s,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Ingests new files from the inbox: one `videos` partition and one run per new video.",
+        description="Ingests new files from the inbox: one `videos` partition and one run of the per-video stages per new video.",
     )
     def inbox_sensor(context: SensorEvaluationContext, vitra: VitraConfigResource) -> SensorResult:
         scan = scan_for_new_videos(vitra.load(), context.instance)

@@ -18,7 +18,7 @@ from vitra_assets.partitions import VIDEOS, videos_partitions
 from vitra_core.config import VitraConfig
 from vitra_core.fsutil import copy_atomic
 from vitra_core.video.ingest import IngestOutcome
-from vitra_core.video.intrinsics import sidecar_paths
+from vitra_core.video.sidecar import sidecar_paths
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".mkv", ".avi", ".m4v"}
 _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -64,19 +64,25 @@ def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestRepor
             return
 
 
-def unmaterialized_partitions(instance: DagsterInstance, asset_key: AssetKey) -> list[str]:
-    done = instance.get_materialized_partitions(asset_key)
-    return [key for key in instance.get_dynamic_partitions(VIDEOS) if key not in done]
+def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, list[AssetKey]]:
+    """Per video partition, the stages still to run: from the first unmaterialized one to the end."""
+    done = {key: instance.get_materialized_partitions(key) for key in chain}
+    work = {}
+    for partition in instance.get_dynamic_partitions(VIDEOS):
+        missing = [i for i, key in enumerate(chain) if partition not in done[key]]
+        if missing:
+            work[partition] = chain[missing[0]:]
+    return work
 
 
 def materialize_partitions(
-    instance: DagsterInstance, defs: Definitions, asset_key: AssetKey, keys: list[str], report: IngestReport
+    instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport
 ) -> None:
     """One run of the asset job per partition, as the UI launches them: a broken video fails alone."""
     job = defs.resolve_implicit_global_asset_job_def()
-    for key in tqdm(keys, desc=f"materializing {asset_key.to_user_string()}", unit="video", disable=not keys):
+    for key, assets in tqdm(work.items(), desc="processing videos", unit="video", disable=not work):
         result = job.execute_in_process(
-            instance=instance, partition_key=key, asset_selection=[asset_key],
+            instance=instance, partition_key=key, asset_selection=assets,
             raise_on_error=False, run_config=_QUIET_LOGS, tags={"vitra/launched_by": "cli"},
         )
         (report.succeeded if result.success else report.failed).append(key)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vitra_core.errors import ConfigError
+from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.video.normalise import NormaliseSettings
 
 ENV_PREFIX = "VITRA_"
@@ -35,6 +36,14 @@ class PathsConfig(_Section):
 
 class CameraConfig(_Section):
     default_fov_deg: float = Field(60.0, gt=1, lt=179, description="field of view across the long side")
+
+
+class HandsConfig(_Section):
+    extraction: HandPoseSettings = HandPoseSettings()
+    min_detection_rate: float = Field(
+        0.3, ge=0, le=1, description="the hand_poses check warns when fewer frames than this show any hand"
+    )
+    overlay_clip: bool = Field(False, description="also write overlay.mp4 with the landmarks drawn on every frame")
 
 
 class InboxConfig(_Section):
@@ -74,6 +83,7 @@ class VitraConfig(_Section):
     paths: PathsConfig = PathsConfig()
     normalise: NormaliseSettings = NormaliseSettings()
     camera: CameraConfig = CameraConfig()
+    hands: HandsConfig = HandsConfig()
     inbox: InboxConfig = InboxConfig()
     dvc: DvcConfig = DvcConfig()
     mlflow: MlflowConfig = MlflowConfig()

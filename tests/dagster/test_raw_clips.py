@@ -70,7 +70,7 @@ def test_a_broken_video_fails_its_own_partition_and_the_others_go_on(shared_data
         monkeypatch.setenv(name, value)  # the job's own resource reads the project from the environment
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("videos", [broken, good])
-        materialize_partitions(instance, defs, raw_clips.key, [broken, good], report)
+        materialize_partitions(instance, defs, {key: [raw_clips.key] for key in (broken, good)}, report)
         assert instance.get_materialized_partitions(raw_clips.key) == {good}
         [failed_run] = [r for r in instance.get_runs() if not r.is_success]
         assert (failed_run.job_name, failed_run.tags["dagster/partition"]) == ("__ASSET_JOB", broken)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from vitra_core.hands import HandPoses, HandPosesFileError, HandPoseSettings, preview_png
+from vitra_core.hands import HandPoses, HandPosesFileError, HandPoseSettings, preview_grid
 from vitra_core.hands.preview import HAND_COLOURS_RGB, preview_frame_indices
 from vitra_core.hands.skeleton import RIGHT
 
@@ -54,8 +53,7 @@ def test_settings_reject_an_even_smoothing_window() -> None:
 
 def test_preview_is_a_grid_of_six_frames_with_the_right_hand_drawn(asl_poses: HandPoses, asl_video: Path) -> None:
     assert preview_frame_indices(asl_poses, 6) == [0, 65, 130, 194, 259, 324]
-    png = preview_png(asl_video, asl_poses)
-    image = cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    image = preview_grid(asl_video, asl_poses)
     tile_height = round(1080 * 320 / 620)
     assert image.shape == (2 * tile_height, 3 * 320, 3)
     right_colour = np.all(image == HAND_COLOURS_RGB[RIGHT], axis=-1)

@@ -17,7 +17,7 @@ def test_a_new_clip_is_stored_under_its_content_id_with_provenance(shared_data, 
     assert sorted(p.name for p in layout.raw_dir.iterdir()) == [f"{outcome.video_id}.mp4", f"{outcome.video_id}.source.json"]
     record = SourceRecord.model_validate_json(layout.source_record(outcome.video_id).read_text())
     assert record.source_name == "Kitchen Clip.MP4" and record.size_bytes == 127351
-    assert record.intrinsics.fov_deg == 90
+    assert record.sidecar.fov_deg == 90 and record.sidecar.mirrored is False
     assert list(inbox.iterdir()) == []  # the video and its sidecar both left the inbox
     assert layout.raw_video_ids() == [outcome.video_id]
 

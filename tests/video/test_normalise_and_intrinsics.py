@@ -71,7 +71,7 @@ def test_fov_sidecar_named_after_the_full_file_name(tmp_path):
 
 def test_half_a_pinhole_sidecar_is_an_error_naming_the_file(tmp_path):
     (tmp_path / "cam.json").write_text(json.dumps({"fx": 1400}))
-    with pytest.raises(InvalidVideoError, match=r"cam.json: intrinsics sidecar is invalid"):
+    with pytest.raises(InvalidVideoError, match=r"cam.json: sidecar is invalid: .*fx, fy, cx and cy must be given together"):
         read_sidecar(tmp_path / "cam.mp4")
 
 
@@ -92,3 +92,16 @@ def test_mov_webm_and_mkv_probe_decode_and_normalise(recontainered_clip, tmp_pat
     assert sum(1 for _ in iter_frames(recontainered_clip)) == 60
     clip = normalise_clip(recontainered_clip, tmp_path / "clip.mp4", NormaliseSettings())
     assert (clip.frames, clip.fps, clip.has_audio) == (60, 30.0, False)
+
+
+def test_a_sidecar_may_only_say_the_video_is_mirrored(tmp_path):
+    (tmp_path / "selfie.json").write_text(json.dumps({"mirrored": True}))
+    sidecar = read_sidecar(tmp_path / "selfie.mp4")
+    assert sidecar.mirrored is True
+    assert resolve_intrinsics(640, 480, sidecar, 60.0).source == "default_fov"
+
+
+def test_unknown_sidecar_keys_are_errors(tmp_path):
+    (tmp_path / "cam.json").write_text(json.dumps({"focal": 500}))
+    with pytest.raises(InvalidVideoError, match="focal: Extra inputs are not permitted"):
+        read_sidecar(tmp_path / "cam.mp4")

@@ -24,8 +24,9 @@ from vitra_core.hands.skeleton import NUM_HANDS, NUM_LANDMARKS, RIGHT, STATE_SIZ
 from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_tracks
 from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import iter_frames
-from vitra_core.video.intrinsics import Intrinsics, read_sidecar, resolve_intrinsics
+from vitra_core.video.intrinsics import Intrinsics, resolve_intrinsics
 from vitra_core.video.probe import probe_video
+from vitra_core.video.sidecar import read_sidecar
 
 DEFAULT_FOV_DEG = 60.0
 

@@ -28,7 +28,8 @@ def preview_frame_indices(poses: HandPoses, count: int = 6) -> list[int]:
     return sorted(set(candidates[picks].tolist()))
 
 
-def _draw_hands(rgb: np.ndarray, poses: HandPoses, t: int, scale: float) -> np.ndarray:
+def draw_hands(rgb: np.ndarray, poses: HandPoses, t: int, scale: float = 1.0) -> np.ndarray:
+    """A copy of frame `t` scaled by `scale`, with both hands' bones and joints and a time label drawn."""
     tile = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
     for hand in range(NUM_HANDS):
         if not poses.mask[t, hand]:
@@ -46,27 +47,24 @@ def _draw_hands(rgb: np.ndarray, poses: HandPoses, t: int, scale: float) -> np.n
     return tile
 
 
-def render_preview(frames: Sequence[Frame], poses: HandPoses, columns: int = 3, tile_width: int = 320) -> bytes:
-    """PNG bytes of a grid of `frames` (decoded from the video `poses` describes) with hands drawn.
+def render_preview(frames: Sequence[Frame], poses: HandPoses, columns: int = 3, tile_width: int = 320) -> np.ndarray:
+    """RGB grid [H, W, 3] of `frames` (decoded from the video `poses` describes) with hands drawn.
 
     Each tile is `tile_width` pixels wide; rows are filled left to right, empty cells stay black.
     """
     if not frames:
         raise ValueError("render_preview needs at least one frame")
-    tiles = [_draw_hands(f.rgb, poses, f.index, tile_width / f.rgb.shape[1]) for f in frames]
+    tiles = [draw_hands(f.rgb, poses, f.index, tile_width / f.rgb.shape[1]) for f in frames]
     height = max(tile.shape[0] for tile in tiles)
     columns = min(columns, len(tiles))
     grid = np.zeros((height * math.ceil(len(tiles) / columns), tile_width * columns, 3), dtype=np.uint8)
     for k, tile in enumerate(tiles):
         row, col = divmod(k, columns)
         grid[row * height: row * height + tile.shape[0], col * tile_width: col * tile_width + tile.shape[1]] = tile
-    ok, png = cv2.imencode(".png", cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise ValueError("render_preview: PNG encoding failed")
-    return png.tobytes()
+    return grid
 
 
-def preview_png(video_path: Path | str, poses: HandPoses, count: int = 6) -> bytes:
+def preview_grid(video_path: Path | str, poses: HandPoses, count: int = 6) -> np.ndarray:
     """Decode `count` well-spread frames of `video_path` and render them with `render_preview`."""
     wanted = set(preview_frame_indices(poses, count))
     frames = [frame for frame in iter_frames(video_path, max_frames=max(wanted) + 1) if frame.index in wanted]

@@ -23,8 +23,8 @@ from vitra_core.fsutil import copy_atomic, write_json_atomic, write_text_atomic
 from vitra_core.layout import DataLayout
 from vitra_core.video.frames import iter_frames
 from vitra_core.video.identity import sha256_file, video_id_from_sha256
-from vitra_core.video.intrinsics import IntrinsicsSpec, parse_sidecar, sidecar_paths
 from vitra_core.video.probe import VideoProbe, probe_video
+from vitra_core.video.sidecar import VideoSidecar, find_sidecar, parse_sidecar
 
 _CONTAINER_SUFFIX = {"gif": ".gif", "webm": ".webm", "matroska": ".mkv", "mov": ".mp4", "avi": ".avi"}
 
@@ -37,7 +37,7 @@ class SourceRecord(BaseModel):
     source_name: str
     size_bytes: int
     ingested_at: str
-    intrinsics: IntrinsicsSpec | None = None
+    sidecar: VideoSidecar | None = None
 
 
 class IngestOutcome(BaseModel):
@@ -90,10 +90,6 @@ def quarantine(path: Path, reason: str, layout: DataLayout, sidecar: Path | None
     return target
 
 
-def _first_sidecar(path: Path) -> Path | None:
-    return next((p for p in sidecar_paths(path) if p.is_file()), None)
-
-
 def _check_decodes(path: Path) -> None:
     """Decode the first frame: catches files whose header probes fine but whose data is garbage."""
     for _ in iter_frames(path, max_frames=1):
@@ -102,7 +98,7 @@ def _check_decodes(path: Path) -> None:
 
 def ingest_file(path: Path, layout: DataLayout) -> IngestOutcome:
     """File one inbox entry: store it under its content id, drop a duplicate, or quarantine it."""
-    sidecar = _first_sidecar(path)
+    sidecar = find_sidecar(path)
     try:
         spec = parse_sidecar(sidecar) if sidecar else None
         probe = probe_video(path)
@@ -123,7 +119,7 @@ def ingest_file(path: Path, layout: DataLayout) -> IngestOutcome:
     if not layout.source_record(video_id).exists():
         record = SourceRecord(
             video_id=video_id, sha256=sha, source_name=path.name, size_bytes=probe.size_bytes,
-            ingested_at=_now_iso(), intrinsics=spec,
+            ingested_at=_now_iso(), sidecar=spec,
         )
         write_json_atomic(layout.source_record(video_id), record)
     return IngestOutcome(source_name=path.name, status=status, video_id=video_id)
