@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 .PHONY: setup demo test test-fast ui
 
 setup: $(STAMP)
-	@scripts/ensure_ffmpeg.sh
+	@scripts/ensure_system_deps.sh
 
 # torch is installed first and pinned, so no later resolution pulls the multi-GB CUDA build.
 $(STAMP): pyproject.toml

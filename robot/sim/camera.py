@@ -1,0 +1,72 @@
+"""The fixed scene camera and the transform between the world frame and the camera frame.
+
+World frame: z up, table top at z = 0, the hand reaching along +y. Camera frame: the one human
+hand poses use (x right, y down, z forward, metres). MuJoCo's own camera frame looks along -z with
+y up, so its axes are the camera frame's with y and z negated; `mujoco_xyaxes` does that flip when
+the camera is written into the scene.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from robot.drivers.base import WristPose
+from robot.sim.rotations import mat_to_quat
+
+
+@dataclass(frozen=True, eq=False)
+class SceneCamera:
+    """A pinhole camera fixed in the world; `rotation_world_cam` (3, 3) has the camera axes as columns.
+
+    Compared by identity (it holds arrays), so scene specs that share a camera object hash alike.
+    """
+
+    name: str
+    position_world_m: np.ndarray
+    rotation_world_cam: np.ndarray
+    fovy_deg: float
+
+    @classmethod
+    def looking_at(cls, name: str, eye_m: tuple[float, float, float], target_m: tuple[float, float, float], fovy_deg: float) -> SceneCamera:
+        """A camera at `eye_m` whose optical axis passes through `target_m`, image x level with the table."""
+        eye, target = np.asarray(eye_m, dtype=np.float64), np.asarray(target_m, dtype=np.float64)
+        forward = target - eye
+        forward /= np.linalg.norm(forward)
+        right = np.cross(forward, np.array([0.0, 0.0, 1.0]))
+        right /= np.linalg.norm(right)
+        down = np.cross(forward, right)
+        return cls(name, eye, np.column_stack([right, down, forward]), fovy_deg)
+
+    def mujoco_xyaxes(self) -> str:
+        """The MJCF `xyaxes` attribute: MuJoCo's camera x is ours, its y is our -y."""
+        x_axis, y_axis = self.rotation_world_cam[:, 0], -self.rotation_world_cam[:, 1]
+        return " ".join(f"{v:.9f}" for v in (*x_axis, *y_axis))
+
+    def intrinsics_matrix(self, width: int, height: int) -> np.ndarray:
+        """(3, 3) K for an image of `width` x `height` pixels (square pixels, centred principal point)."""
+        focal = height / (2 * math.tan(math.radians(self.fovy_deg) / 2))
+        return np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]], dtype=np.float64)
+
+    def to_camera(self, position_world_m: np.ndarray, rotation_world: np.ndarray) -> WristPose:
+        """A world-frame pose expressed in the camera frame."""
+        rotation_t = self.rotation_world_cam.T
+        position = rotation_t @ (np.asarray(position_world_m) - self.position_world_m)
+        return WristPose(position, mat_to_quat(rotation_t @ rotation_world))
+
+    def to_world(self, pose: WristPose) -> tuple[np.ndarray, np.ndarray]:
+        """A camera-frame pose as (position (3,), rotation (3, 3)) in the world frame."""
+        position = self.rotation_world_cam @ pose.position_m + self.position_world_m
+        return position, self.rotation_world_cam @ pose.rotation
+
+    def project(self, point_world_m: np.ndarray, width: int, height: int) -> np.ndarray:
+        """Pixel coordinates (u, v) of a world point, for checks and overlays."""
+        point_cam = self.rotation_world_cam.T @ (np.asarray(point_world_m) - self.position_world_m)
+        uvw = self.intrinsics_matrix(width, height) @ point_cam
+        return uvw[:2] / uvw[2]
+
+
+# Above, behind and to the right of the hand, looking down at the work area like a head-mounted camera.
+SCENE_CAMERA = SceneCamera.looking_at("scene", eye_m=(0.45, -0.35, 0.6), target_m=(0.0, 0.12, 0.1), fovy_deg=45.0)

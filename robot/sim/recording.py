@@ -1,0 +1,82 @@
+"""Run scripted episodes through the driver and record them as plain arrays.
+
+Recordings are what the episode writer turns into LeRobot-format episodes; the driver is used
+for every step, so observations and actions are exactly what a policy would see and send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from robot.drivers.base import Observation
+from robot.sim.demonstrators import make_demonstrator
+from robot.sim.driver import SimHandDriver
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """One episode at `fps` control steps per second; T steps, J joints, A actuated joints.
+
+    images: (T, H, W, 3) uint8 from the scene camera, before each action ((T, 0, 0, 3) if not rendered)
+    joint_positions_rad: (T, J) float32, order `joint_names`
+    wrist: (T, 7) float32 wrist pose in the camera frame: position (m) then quaternion w, x, y, z
+    action_joint_targets_rad: (T, A) float32 commanded targets, order `actuated_joint_names`
+    action_wrist: (T, 7) float32 commanded wrist pose, same layout as `wrist`
+    timestamps_s: (T,) float64 simulation time of each observation
+    """
+
+    task: str
+    instruction: str
+    seed: int
+    success: bool
+    fps: float
+    joint_names: list[str]
+    actuated_joint_names: list[str]
+    images: np.ndarray
+    joint_positions_rad: np.ndarray
+    wrist: np.ndarray
+    action_joint_targets_rad: np.ndarray
+    action_wrist: np.ndarray
+    timestamps_s: np.ndarray
+
+
+def record_episode(driver: SimHandDriver, seed: int) -> EpisodeRecord:
+    """Reset `driver` with `seed`, run the task's demonstrator for the task's duration, record every step."""
+    observations: list[Observation] = [driver.reset(seed)]
+    demonstrator = make_demonstrator(driver.task.name, driver.sim, driver.start)
+    actuated = [j.name for j in driver.actuated_joints]
+    joint_actions, wrist_actions = [], []
+    n_steps = round(driver.task.episode_s / driver.control_period_s)
+    for step in range(n_steps):
+        command = demonstrator(observations[-1].timestamp_s)
+        targets = {**dict(zip(actuated, driver.sim.joint_targets())), **command.joint_targets_rad}
+        wrist = driver.camera.to_camera(command.wrist_position_m, command.wrist_rotation)
+        driver.command(targets, wrist)
+        joint_actions.append([targets[name] for name in actuated])
+        wrist_actions.append(wrist.as_array())
+        if step < n_steps - 1:
+            observations.append(driver.observe())
+    names = [j.name for j in driver.joints]
+    return EpisodeRecord(
+        task=driver.task.name,
+        instruction=driver.task.instruction,
+        seed=seed,
+        success=driver.success(),
+        fps=1.0 / driver.control_period_s,
+        joint_names=names,
+        actuated_joint_names=actuated,
+        images=np.stack([o.images[driver.camera.name] for o in observations]) if driver.camera_names else np.zeros((n_steps, 0, 0, 3), np.uint8),
+        joint_positions_rad=np.array([[o.joint_positions_rad[n] for n in names] for o in observations], dtype=np.float32),
+        wrist=np.stack([o.wrist.as_array() for o in observations]),
+        action_joint_targets_rad=np.array(joint_actions, dtype=np.float32),
+        action_wrist=np.stack(wrist_actions),
+        timestamps_s=np.array([o.timestamp_s for o in observations]),
+    )
+
+
+def run_episodes(task: str, n_episodes: int, control_hz: float = 10.0, image_size: tuple[int, int] = (224, 224), render: bool = True) -> list[EpisodeRecord]:
+    """Demonstrations of `task` with seeds 0..n_episodes-1 (one driver, reset per episode)."""
+    with SimHandDriver(task, control_hz=control_hz, image_size=image_size, render=render) as driver:
+        return [record_episode(driver, seed) for seed in range(n_episodes)]
