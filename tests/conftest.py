@@ -23,6 +23,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def no_hands_clip(shared_data: Path, tmp_path_factory) -> Path:
+    """A real clip with no hands in view: the top-left corner (stove, recipe card) of the Ego4D cooking clip."""
+    out = tmp_path_factory.mktemp("no_hands") / "stove_corner.mp4"
+    source = shared_data / "lavila" / "ego4d_3c0dffd0_012_014.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), "-vf", "crop=160:112:0:0", "-an", str(out)], check=True)
+    return out
+
+
 @dataclass
 class TmpProject:
     """A project whose data, DVC repo and remote, and DAGSTER_HOME all live under one temp folder."""

@@ -1,5 +1,6 @@
-"""The issue's bad-input set, dropped into an inbox: a real clip, its duplicate and three broken files."""
+"""Putting real videos into a project: the issue's bad-input inbox set, and direct ingestion."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,3 +23,15 @@ def fill_inbox(inbox: Path, shared_data: Path) -> Path:
     (inbox / "d_text.mp4").write_text("hello, I am not a video\n")
     (inbox / "e_truncated.mp4").write_bytes((shared_data / "mediapipe_samples/hl_test_video.mp4").read_bytes()[:10240])
     return real
+
+
+def store_video(project, source: Path, sidecar: dict | None = None) -> str:
+    """Ingest a copy of `source` (with an optional sidecar) into a TmpProject; return its video id."""
+    from vitra_core.layout import DataLayout
+    from vitra_core.video.ingest import ingest_file
+
+    copy = project.root / source.name
+    shutil.copy(source, copy)
+    if sidecar is not None:
+        copy.with_suffix(".json").write_text(json.dumps(sidecar))
+    return ingest_file(copy, DataLayout(project.config.data_root)).video_id

@@ -1,23 +1,11 @@
-import json
-import shutil
-
 import numpy as np
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, materialize
 
+from tests.inbox_inputs import store_video
 from vitra_assets.hand_poses import DETECTION_RATE_CHECK, NO_NAN_CHECK, hand_poses
 from vitra_assets.raw_clips import raw_clips
 from vitra_core.hands import HandPoses
-from vitra_core.layout import DataLayout
-from vitra_core.video.ingest import ingest_file
-
-
-def ingest(shared_data, project, relpath, sidecar: dict | None = None) -> str:
-    copy = project.root / relpath.split("/")[-1]
-    shutil.copy(shared_data / relpath, copy)
-    if sidecar is not None:
-        copy.with_suffix(".json").write_text(json.dumps(sidecar))
-    return ingest_file(copy, DataLayout(project.config.data_root)).video_id
 
 
 def run_per_video_stages(project, video_id):
@@ -32,7 +20,7 @@ def run_per_video_stages(project, video_id):
 
 
 def test_hand_poses_of_a_two_handed_egocentric_clip(shared_data, tmp_project):
-    video_id = ingest(shared_data, tmp_project, "lavila/ego4d_3c0dffd0_012_014.mp4")
+    video_id = store_video(tmp_project, shared_data / "lavila/ego4d_3c0dffd0_012_014.mp4")
     meta, checks = run_per_video_stages(tmp_project, video_id)
     poses = HandPoses.load(tmp_project.config.data_root / "hand_poses" / video_id / "poses.npz")
     assert meta["frames"] == poses.num_frames == 60 and meta["fps"] == 30.0
@@ -48,17 +36,25 @@ def test_hand_poses_of_a_two_handed_egocentric_clip(shared_data, tmp_project):
 
 def test_a_low_detection_rate_warns_without_failing_the_run(shared_data, tmp_project):
     tmp_project.overrides["hands.min_detection_rate"] = "0.99"
-    video_id = ingest(shared_data, tmp_project, "lavila/ego4d_3c0dffd0_012_014.mp4")
+    video_id = store_video(tmp_project, shared_data / "lavila/ego4d_3c0dffd0_012_014.mp4")
     _, checks = run_per_video_stages(tmp_project, video_id)
     check = checks[DETECTION_RATE_CHECK]
     assert check.passed is False and check.severity == AssetCheckSeverity.WARN
     assert check.metadata["floor"].value == 0.99
 
 
+def test_a_clip_without_hands_materializes_empty_with_a_warning(no_hands_clip, tmp_project):
+    video_id = store_video(tmp_project, no_hands_clip)
+    meta, checks = run_per_video_stages(tmp_project, video_id)
+    assert (meta["frames"], meta["any_hand_rate"], meta["left_detection_rate"], meta["right_jitter_mm"]) == (60, 0, 0, "-")
+    assert checks[NO_NAN_CHECK].passed
+    assert checks[DETECTION_RATE_CHECK].passed is False and checks[DETECTION_RATE_CHECK].severity == AssetCheckSeverity.WARN
+
+
 @pytest.mark.slow
 def test_the_sidecar_mirrored_flag_keeps_mediapipes_selfie_labels(shared_data, tmp_project):
     # MediaPipe calls the hand in this clip "Left" (selfie convention): a right hand in ordinary video
-    video_id = ingest(shared_data, tmp_project, "mediapipe_samples/hl_test_video.mp4", sidecar={"mirrored": True})
+    video_id = store_video(tmp_project, shared_data / "mediapipe_samples/hl_test_video.mp4", sidecar={"mirrored": True})
     meta, _ = run_per_video_stages(tmp_project, video_id)
     assert meta["mirrored"] is True
     assert meta["left_detection_rate"] > 0.9 and meta["right_detection_rate"] == 0.0

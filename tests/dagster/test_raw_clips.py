@@ -1,23 +1,15 @@
 import base64
 import hashlib
-import shutil
 
 import pytest
 from dagster import DagsterInstance, materialize
 
+from tests.inbox_inputs import store_video
 from vitra_assets.definitions import defs
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.runner import IngestReport, materialize_partitions
-from vitra_core.layout import DataLayout
-from vitra_core.video.ingest import ingest_file
 
 from ..video.test_probe_and_frames import ffprobe_frames
-
-
-def ingest(shared_data, project, relpath) -> str:
-    copy = project.root / relpath.split("/")[-1]
-    shutil.copy(shared_data / relpath, copy)
-    return ingest_file(copy, DataLayout(project.config.data_root)).video_id
 
 
 def metadata_values(result) -> dict:
@@ -33,7 +25,7 @@ def metadata_values(result) -> dict:
 def test_raw_clips_normalises_a_real_clip_and_versions_its_source(
     shared_data, tmp_project, relpath, source_frames, source_fps, duration_s, has_audio
 ):
-    video_id = ingest(shared_data, tmp_project, relpath)
+    video_id = store_video(tmp_project, shared_data / relpath)
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("videos", [video_id])
         result = materialize([raw_clips], instance=instance, partition_key=video_id, resources={"vitra": tmp_project.resource()})
@@ -61,8 +53,8 @@ def test_raw_clips_normalises_a_real_clip_and_versions_its_source(
 
 
 def test_a_broken_video_fails_its_own_partition_and_the_others_go_on(shared_data, tmp_project, monkeypatch):
-    good = ingest(shared_data, tmp_project, "lavila/ego4d_3c0dffd0_012_014.mp4")
-    broken = ingest(shared_data, tmp_project, "lavila/mixkit-pastry-chef-cutting-a-loaf-into-slices-43015-medium.gif")
+    good = store_video(tmp_project, shared_data / "lavila/ego4d_3c0dffd0_012_014.mp4")
+    broken = store_video(tmp_project, shared_data / "lavila/mixkit-pastry-chef-cutting-a-loaf-into-slices-43015-medium.gif")
     raw = tmp_project.config.data_root / "raw" / f"{broken}.gif"
     raw.write_bytes(raw.read_bytes()[:4000])  # damaged after ingestion (e.g. disk error)
     report = IngestReport()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vitra_core.errors import InvalidVideoError
 from vitra_core.hands import HandPoses, HandPoseSettings, extract_hand_poses, forward_kinematics
 from vitra_core.hands.skeleton import LEFT, RIGHT, WRIST
 
@@ -48,6 +49,19 @@ def test_missed_frames_inside_a_track_are_interpolated_and_flagged(shared_data: 
     assert not no_fill.interpolated.any() and (no_fill.mask == no_fill.detected).all()
 
 
-def test_a_still_image_is_not_a_video(shared_data: Path) -> None:
-    with pytest.raises(InvalidVideoError, match="hands.jpg"):
-        extract_hand_poses(shared_data / "tfjs" / "hands.jpg")
+def test_a_photo_is_a_one_frame_input_with_unmirrored_handedness(shared_data: Path) -> None:
+    # hands.jpg: two LEFT hands seen from the back; MediaPipe (selfie convention) calls both "Right"
+    poses = extract_hand_poses(shared_data / "tfjs" / "hands.jpg")
+    expected = np.array(json.loads((shared_data / "tfjs" / "hands_jpg_expected_keypoints.json").read_text())["hands"])
+    assert poses.num_frames == 1 and poses.num_detected.tolist() == [2]
+    assert poses.mask.tolist() == [[True, False]]  # one fills the left slot; the other is not relabelled right
+    errors = [np.abs(poses.joints_2d[0, 0] - hand).max() for hand in expected]
+    assert min(errors) <= 20  # the upstream test tolerance, in px
+
+
+def test_a_clip_without_hands_gives_an_empty_result_and_a_warning(no_hands_clip: Path, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="vitra_core.hands.extract"):
+        poses = extract_hand_poses(no_hands_clip)
+    assert poses.num_frames == 60 and not poses.mask.any() and poses.num_detected.sum() == 0
+    assert np.isnan(poses.state).all() and np.isnan(poses.joints_cam).all()
+    assert caplog.messages == [f"{no_hands_clip.name}: no hands detected in 60 frames"]

@@ -8,6 +8,7 @@ then express each as the 51-number state and rebuild the joints from it, so that
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Sequence
 
@@ -29,6 +30,7 @@ from vitra_core.video.probe import probe_video
 from vitra_core.video.sidecar import read_sidecar
 
 DEFAULT_FOV_DEG = 60.0
+logger = logging.getLogger(__name__)
 
 
 def _detect_clip(
@@ -105,11 +107,13 @@ def extract_hand_poses(
     """Hand poses of every frame of a video (see HandPoses for the contract).
 
     `mirrored=True` declares selfie-style (horizontally flipped) footage, whose MediaPipe handedness
-    labels are kept; otherwise they are swapped. Raises InvalidVideoError for an unusable video.
+    labels are kept; otherwise they are swapped. A still image is a one-frame input. A clip without
+    hands gives a valid all-empty result and a logged warning. Raises InvalidVideoError for an
+    unusable file.
     """
     video_path = Path(video_path)
     settings = settings or HandPoseSettings()
-    probe = probe_video(video_path)
+    probe = probe_video(video_path, allow_still=True)
     detections, timestamps_s, (width, height) = _detect_clip(video_path, settings, mirrored)
     camera = _camera(video_path, intrinsics, width, height)
     slots = assign_slots(detections, settings)
@@ -122,6 +126,8 @@ def extract_hand_poses(
     ]
     stacked = {name: np.stack([hand[name] for hand in hands], axis=0 if name == "rest_pose_m" else 1)
                for name in hands[0]}
+    if not stacked["mask"].any():
+        logger.warning("%s: no hands detected in %d frames", video_path.name, len(timestamps_s))
     return HandPoses(
         **stacked, num_detected=slots.num_detected, timestamps_s=timestamps_s, fps=probe.fps,
         intrinsics=camera, mirrored=mirrored, settings=settings,

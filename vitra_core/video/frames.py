@@ -1,8 +1,10 @@
 """Stream decoded RGB frames with their exact presentation timestamps, decoding the file once.
 
 ffmpeg decodes to raw RGB on stdout while its `showinfo` filter reports each frame's pts (and the
-stream time base) on stderr; pairing the two gives exact timestamps without a second pass, and
-memory stays bounded to about one frame plus the pipe buffers.
+stream time base) on stderr; pairing the two gives exact timestamps without a second pass. A reader
+thread keeps up to `PREFETCH_FRAMES` decoded frames ready, so decoding overlaps whatever the consumer
+does with each frame (a frame is far larger than a pipe buffer, so ffmpeg could not run ahead
+otherwise), and memory stays bounded to those few frames.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from vitra_core.errors import InvalidVideoError
 from vitra_core.video.tools import require_tool
 
+PREFETCH_FRAMES = 4
 _TIME_BASE = re.compile(r"config in time_base: (\d+)/(\d+)")
 _FRAME = re.compile(r"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\S+.*?\bs:(\d+)x(\d+)")
 
@@ -67,6 +70,29 @@ def _read_exactly(stream, size: int) -> bytes:
     return b"".join(chunks)
 
 
+def _put(target: queue.Queue, item: object, stop: threading.Event) -> bool:
+    """Put unless asked to stop (the consumer may have gone away while the queue is full)."""
+    while not stop.is_set():
+        try:
+            target.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _read_frames(stdout, infos: queue.Queue, frames: queue.Queue, stop: threading.Event) -> None:
+    """Pair each frame record with its pixels, running ahead of the consumer by up to the queue size."""
+    while not stop.is_set():
+        info = infos.get()
+        if info is None:
+            break
+        data = _read_exactly(stdout, info.width * info.height * 3)
+        if len(data) < info.width * info.height * 3 or not _put(frames, (info, data), stop):
+            break
+    _put(frames, None, stop)
+
+
 def iter_frames(path: Path | str, *, max_frames: int | None = None) -> Iterator[Frame]:
     """Yield every frame of the first video stream of `path` in presentation order.
 
@@ -81,31 +107,36 @@ def iter_frames(path: Path | str, *, max_frames: int | None = None) -> Iterator[
     ]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     infos: queue.Queue = queue.Queue()
+    frames: queue.Queue = queue.Queue(maxsize=PREFETCH_FRAMES)
+    stop = threading.Event()
     tail: list[str] = []
-    reader = threading.Thread(target=_read_frame_infos, args=(proc.stderr, infos, tail), daemon=True)
-    reader.start()
+    threads = [
+        threading.Thread(target=_read_frame_infos, args=(proc.stderr, infos, tail), daemon=True),
+        threading.Thread(target=_read_frames, args=(proc.stdout, infos, frames, stop), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
     first_pts_s: Fraction | None = None
     count = 0
     try:
         while max_frames is None or count < max_frames:
-            info = infos.get()
-            if info is None:
+            item = frames.get()
+            if item is None:
                 break
-            nbytes = info.width * info.height * 3
-            data = _read_exactly(proc.stdout, nbytes)
-            if len(data) < nbytes:
-                break
+            info, data = item
             if first_pts_s is None:
                 first_pts_s = info.pts_s
             rgb = np.frombuffer(data, dtype=np.uint8).reshape(info.height, info.width, 3)
             yield Frame(count, float(info.pts_s - first_pts_s), rgb)
             count += 1
     finally:
-        proc.stdout.close()
-        proc.kill()
+        stop.set()
+        proc.kill()  # ends both pipes, which unblocks the reader threads
         proc.wait()
-        reader.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
     if count == 0 and (max_frames is None or max_frames > 0):
         reason = next((line for line in reversed(tail) if line), "no frame could be decoded")
         raise InvalidVideoError(path, f"ffmpeg decoded no frames ({reason})")
-
