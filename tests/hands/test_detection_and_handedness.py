@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -16,15 +15,9 @@ from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import iter_frames
 
 
-def _detect_image(path: Path, mirrored: bool) -> list[HandDetection]:
-    rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-    with HandDetector(HandPoseSettings(), mirrored) as detector:
-        return detector.detect(rgb)
-
-
 @pytest.fixture(scope="module")
-def two_left_hands(shared_data: Path) -> list[HandDetection]:
-    return _detect_image(shared_data / "tfjs" / "hands.jpg", mirrored=False)
+def two_left_hands(shared_data: Path, detect_still) -> list[HandDetection]:
+    return detect_still(shared_data / "tfjs" / "hands.jpg", mirrored=False)
 
 
 def test_both_hands_in_hands_jpg_match_the_upstream_keypoints(two_left_hands, shared_data: Path) -> None:

@@ -1,0 +1,107 @@
+"""Are the 3D hands physically plausible? Egocentric clips through `extract_hand_poses` with defaults.
+
+Measured (mediapipe 0.10.21, default settings, 60 degree default field of view):
+    cooking (ego4d_3c0dffd0, 60 frames, 30 fps): left hand 56 frames, right hand 43 (three tracks);
+        bone lengths constant to 5e-15 (relative); wrist-to-middle-tip chain 17.46 / 17.54 cm;
+        nearest joint 0.76 / 0.50 m, farthest 0.98 / 1.06 m;
+        wrist acceleration median / p95 / max: left 4.5 / 15.2 / 16.9, right 18.7 / 88.6 / 167.0 m/s^2.
+    container lift (ego4d_cf7c12db.gif, 50 frames, 25 fps): right slot 9 frames, left slot 1 frame;
+        chain 16.2 / 15.2 cm; nearest joint 0.62 / 0.61 m; right wrist 5.2 / 11.3 / 11.3 m/s^2.
+        These "hands" are MediaPipe false positives on the blender's lid at the top of the frame; the
+        two real hands (bottom of the frame) are never found (see the xfail test at the end).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vitra_core.hands import HandPoses
+from vitra_core.hands.kinematics import bone_lengths
+from vitra_core.hands.skeleton import LEFT, RIGHT, WRIST
+
+MIDDLE_FINGER_BONES = [8, 9, 10, 11]  # bones ending at landmarks 9, 10, 11, 12 (bone i ends at i + 1)
+
+
+@pytest.fixture(params=["cooking_poses", "container_lift_poses"])
+def poses(request) -> HandPoses:
+    return request.getfixturevalue(request.param)
+
+
+def _present_hands(poses: HandPoses) -> list[int]:
+    hands = [hand for hand in (LEFT, RIGHT) if poses.mask[:, hand].any()]
+    assert hands, "no hand present in the clip"
+    return hands
+
+
+def _wrist_acceleration_m_s2(poses: HandPoses, hand: int) -> np.ndarray:
+    """|second finite difference| of the wrist over each run of three present frames of one track."""
+    track, wrist_m, t_s = poses.track_id[:, hand], poses.joints_cam[:, hand, WRIST], poses.timestamps_s
+    mid = np.arange(1, poses.num_frames - 1)
+    ok = (track[mid - 1] >= 0) & (track[mid - 1] == track[mid]) & (track[mid] == track[mid + 1])
+    mid = mid[ok]
+    dt_before, dt_after = t_s[mid] - t_s[mid - 1], t_s[mid + 1] - t_s[mid]
+    velocity_before = (wrist_m[mid] - wrist_m[mid - 1]) / dt_before[:, None]
+    velocity_after = (wrist_m[mid + 1] - wrist_m[mid]) / dt_after[:, None]
+    acceleration = (velocity_after - velocity_before) / ((dt_before + dt_after) / 2)[:, None]
+    return np.linalg.norm(acceleration, axis=1)
+
+
+def test_every_bone_keeps_its_length_within_10_percent_over_time(poses: HandPoses) -> None:
+    # measured: constant to 5e-15 (joints_cam is forward kinematics of one rigid skeleton per hand);
+    # MediaPipe's own world landmarks vary 8-20 % (median CV per bone) on the cooking clip
+    for hand in _present_hands(poses):
+        per_frame_m = bone_lengths(poses.joints_cam[poses.mask[:, hand], hand])  # [n, 20]
+        over_time = np.abs(per_frame_m / np.median(per_frame_m, axis=0) - 1).max()
+        against_skeleton = np.abs(per_frame_m / poses.bone_lengths_m[hand] - 1).max()
+        assert over_time < 0.10 and against_skeleton < 0.10, (hand, over_time, against_skeleton)
+
+
+def test_wrist_to_middle_fingertip_is_an_adult_hand_length(poses: HandPoses) -> None:
+    # Along the chain 0-9-10-11-12: the straight line 0-12 shrinks as the finger bends (cooking's
+    # stirring hand: 9.5-13.9 cm straight vs 17.5 cm along the chain). Adult hand length, wrist crease
+    # to middle fingertip, runs from ~16.4 cm (5th percentile of women) to ~21.2 cm (95th of men) in
+    # anthropometric surveys (ANSUR); 15-22 cm leaves ~1 cm either side. The palm part is fixed by
+    # the 9.5 cm prior, so this checks the finger bones. Measured 15.2-17.5 cm.
+    for hand in _present_hands(poses):
+        chain_m = bone_lengths(poses.joints_cam[poses.mask[:, hand], hand])[:, MIDDLE_FINGER_BONES].sum(axis=1)
+        assert 0.15 <= chain_m.min() and chain_m.max() <= 0.22, (hand, chain_m.min(), chain_m.max())
+
+
+def test_every_joint_of_a_present_hand_is_in_front_of_the_camera_within_reach(poses: HandPoses) -> None:
+    # z > 0 is physics; the 1.5 m cap is arm's reach from a head-worn camera (~0.7 m) times up to ~1.7
+    # for the 60 degree default field of view against a wide-angle egocentric camera (depth scales
+    # with the focal length), plus depth noise. Measured 0.50-1.06 m.
+    for hand in _present_hands(poses):
+        depth_m = poses.joints_cam[poses.mask[:, hand], hand, :, 2]
+        assert np.isfinite(depth_m).all()
+        assert depth_m.min() > 0 and depth_m.max() < 1.5, (hand, depth_m.min(), depth_m.max())
+
+
+def test_wrist_acceleration_stays_humanly_plausible_in_most_frames(poses: HandPoses) -> None:
+    # A wrist in everyday manipulation rarely exceeds 50-100 m/s^2. The camera is head-worn, so head
+    # motion adds to it, and monocular depth noise inflates it: at 30 fps a 1 cm wrist jitter alone
+    # is 20-40 m/s^2. Measured per hand: median 4.5-18.7, p95 11.3-88.6 m/s^2. The MAX is not
+    # bounded: the stirring hand reaches 167 m/s^2 (frames 39-42, as it leaves the top of the frame,
+    # MediaPipe's landmarks shrink from 74 to 38 px and the lifted wrist depth zigzags
+    # 0.87/0.96/0.88/0.94 m even after smoothing; unsmoothed it jumps 0.58 -> 1.33 m in one frame).
+    # Bounds: median < 30, p95 < 120 m/s^2. Without smoothing the right hand's p95 is 539 m/s^2.
+    measured = 0
+    for hand in _present_hands(poses):
+        acceleration = _wrist_acceleration_m_s2(poses, hand)
+        if len(acceleration) < 5:  # too few runs of three frames for a distribution
+            continue
+        measured += 1
+        median, p95 = np.median(acceleration), np.percentile(acceleration, 95)
+        assert median < 30 and p95 < 120, (hand, median, p95, acceleration.max())
+    assert measured >= 1
+
+
+@pytest.mark.xfail(strict=True, reason="in ego4d_cf7c12db.gif MediaPipe finds only a blender lid, never the hands")
+def test_the_hands_lifting_the_container_are_found(container_lift_poses: HandPoses) -> None:
+    # The two real hands are in the lower half of the frame (the container lift, a hand with a
+    # sponge); every detection (10 in 50 frames; static mode finds only the lid too) is a white lid
+    # at the top right, wrists at y 55-68 px of 288.
+    poses = container_lift_poses
+    wrist_y_px = poses.joints_2d[:, :, WRIST, 1][poses.mask]
+    assert (wrist_y_px > poses.intrinsics.height / 2).any()
