@@ -26,7 +26,6 @@ from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_trac
 from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import iter_frames
 from vitra_core.video.intrinsics import Intrinsics, resolve_intrinsics
-from vitra_core.video.probe import probe_video
 from vitra_core.video.sidecar import read_sidecar
 
 DEFAULT_FOV_DEG = 60.0
@@ -91,6 +90,12 @@ def _slot_poses(
                 confidence=confidence, world_m=world_m, track_id=track, rest_pose_m=rest_pose)
 
 
+def _mean_fps(timestamps_s: np.ndarray) -> float:
+    """Frames per second from the exact frame times (0 for a single image)."""
+    span = timestamps_s[-1] - timestamps_s[0] if len(timestamps_s) > 1 else 0.0
+    return (len(timestamps_s) - 1) / span if span > 0 else 0.0
+
+
 def _camera(video_path: Path, intrinsics: Intrinsics | None, width: int, height: int) -> Intrinsics:
     """The given intrinsics at the decoded size, else the sidecar's, else the default field of view."""
     if intrinsics is None:
@@ -113,7 +118,6 @@ def extract_hand_poses(
     """
     video_path = Path(video_path)
     settings = settings or HandPoseSettings()
-    probe = probe_video(video_path, allow_still=True)
     detections, timestamps_s, (width, height) = _detect_clip(video_path, settings, mirrored)
     camera = _camera(video_path, intrinsics, width, height)
     slots = assign_slots(detections, settings)
@@ -129,6 +133,6 @@ def extract_hand_poses(
     if not stacked["mask"].any():
         logger.warning("%s: no hands detected in %d frames", video_path.name, len(timestamps_s))
     return HandPoses(
-        **stacked, num_detected=slots.num_detected, timestamps_s=timestamps_s, fps=probe.fps,
+        **stacked, num_detected=slots.num_detected, timestamps_s=timestamps_s, fps=_mean_fps(timestamps_s),
         intrinsics=camera, mirrored=mirrored, settings=settings,
     )

@@ -45,11 +45,11 @@ def _rotation(stream: dict) -> int:
     return int(stream.get("tags", {}).get("rotate", 0)) % 360
 
 
-def probe_video(path: Path | str, *, allow_still: bool = False) -> VideoProbe:
+def probe_video(path: Path | str) -> VideoProbe:
     """Probe `path`; raise InvalidVideoError naming the file and the reason if it is not a usable video.
 
     Counts packets (cheap: no decoding) so a file cut short is caught even when its header is intact.
-    A still image is refused unless `allow_still` (stages that accept a one-frame input).
+    A still image is refused: ingestion takes clips (the hand-pose stage reads photos directly).
     """
     path = Path(path)
     if not path.is_file():
@@ -73,7 +73,7 @@ def probe_video(path: Path | str, *, allow_still: bool = False) -> VideoProbe:
         raise InvalidVideoError(path, f"truncated: header declares {declared} frames, file holds {packets}")
     if packets == 0:
         raise InvalidVideoError(path, "the video stream holds no frames")
-    if not allow_still and (container in _STILL_FORMATS or packets == 1):
+    if container in _STILL_FORMATS or packets == 1:
         raise InvalidVideoError(path, f"a still image ({container}/{video.get('codec_name')}), not a video")
     fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
     duration = float(video.get("duration") or fmt.get("duration") or 0.0)
