@@ -6,6 +6,9 @@ from tests.inbox_inputs import store_video
 from vitra_assets.hand_poses import DETECTION_RATE_CHECK, NO_NAN_CHECK, hand_poses
 from vitra_assets.raw_clips import raw_clips
 from vitra_core.hands import HandPoses
+from vitra_core.video import iter_frames
+
+from ..video.test_probe_and_frames import ffprobe_frames
 
 
 def run_per_video_stages(project, video_id):
@@ -58,3 +61,14 @@ def test_the_sidecar_mirrored_flag_keeps_mediapipes_selfie_labels(shared_data, t
     meta, _ = run_per_video_stages(tmp_project, video_id)
     assert meta["mirrored"] is True
     assert meta["left_detection_rate"] > 0.9 and meta["right_detection_rate"] == 0.0
+
+
+def test_an_overlay_clip_is_written_on_request(shared_data, tmp_project):
+    tmp_project.overrides["hands.overlay_clip"] = "true"
+    video_id = store_video(tmp_project, shared_data / "lavila/ego4d_3c0dffd0_012_014.mp4")
+    run_per_video_stages(tmp_project, video_id)
+    overlay = tmp_project.config.data_root / "hand_poses" / video_id / "overlay.mp4"
+    assert ffprobe_frames(overlay) == 60
+    drawn = next(iter_frames(overlay, max_frames=1)).rgb
+    plain = next(iter_frames(tmp_project.config.data_root / "raw_clips" / video_id / "clip.mp4", max_frames=1)).rgb
+    assert drawn.shape == plain.shape and np.abs(drawn.astype(int) - plain).max() > 100  # landmarks drawn
