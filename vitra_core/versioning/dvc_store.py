@@ -65,18 +65,35 @@ class DvcStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
                 dvc_logger.setLevel(level)
 
+    @contextmanager
+    def _operation(self, what: str) -> Iterator["object"]:
+        """A locked DVC repository; any DVC failure becomes a DvcError that names `what`."""
+        try:
+            with self._repo() as repo:
+                yield repo
+        except Exception as exc:  # DVC raises many types; the caller needs one with the target named
+            raise DvcError(f"{what} failed: {exc}") from exc
+
     def track(self, paths: list[Path]) -> list[TrackedFile]:
         """`dvc add` the files (a no-op for unchanged ones) and push them; return their DVC hashes."""
         paths = [Path(p).resolve() for p in paths]
         targets = [str(p) for p in paths]  # absolute: DVC resolves relative targets against the cwd
-        try:
-            with self._repo() as repo:
-                repo.add(targets)
-                if self.push_enabled:
-                    repo.push(targets=[f"{t}.dvc" for t in targets])
-        except Exception as exc:  # DVC raises many types; the caller needs one with the files named
-            raise DvcError(f"dvc add/push of {', '.join(p.name for p in paths)} failed: {exc}") from exc
+        with self._operation(f"dvc add/push of {', '.join(p.name for p in paths)}") as repo:
+            repo.add(targets)
+            if self.push_enabled:
+                repo.push(targets=[f"{t}.dvc" for t in targets])
         return [self._tracked(p) for p in paths]
+
+    def commit_stage(self, stage: str) -> dict[str, str]:
+        """Record a `dvc.yaml` stage's current deps and outs in `dvc.lock` (as `dvc repro` would after
+        running it) and push its outs; return each out path with its DVC hash."""
+        target = f"{self.repo_root / 'dvc.yaml'}:{stage}"  # absolute, as for files
+        with self._operation(f"dvc commit/push of stage {stage!r}") as repo:
+            repo.commit(target, force=True)
+            if self.push_enabled:
+                repo.push(targets=[target])
+        lock = yaml.safe_load((self.repo_root / "dvc.lock").read_text())
+        return {out["path"]: out["md5"] for out in lock["stages"][stage]["outs"]}
 
     def _tracked(self, path: Path) -> TrackedFile:
         dvc_file = path.with_name(path.name + ".dvc")
