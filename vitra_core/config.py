@@ -17,7 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vitra_core.errors import ConfigError
+from vitra_core.captions.settings import CaptionerSettings
 from vitra_core.hands.settings import HandPoseSettings
+from vitra_core.segments.settings import SegmentSettings
 from vitra_core.video.normalise import NormaliseSettings
 
 ENV_PREFIX = "VITRA_"
@@ -84,6 +86,8 @@ class VitraConfig(_Section):
     normalise: NormaliseSettings = NormaliseSettings()
     camera: CameraConfig = CameraConfig()
     hands: HandsConfig = HandsConfig()
+    segments: SegmentSettings = SegmentSettings()
+    captions: CaptionerSettings = CaptionerSettings()
     inbox: InboxConfig = InboxConfig()
     dvc: DvcConfig = DvcConfig()
     mlflow: MlflowConfig = MlflowConfig()
