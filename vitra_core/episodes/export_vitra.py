@@ -1,0 +1,120 @@
+"""Export the dataset as VITRA-style per-episode metadata: one `<dataset>_<video>_ep_<NNNNNN>.npy` per episode.
+
+Each file is `np.save` of a dict (VITRA's data/data.md layout), so reading it needs
+`np.load(path, allow_pickle=True).item()`: that is VITRA's format, meant for VITRA's tools; our own
+code only writes these files and never unpickles them. Fields we cannot fill (no camera motion,
+no MANO fit) are filled with neutral values listed in UNFILLED_FIELDS and docs/episodes.md.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from vitra_core.episodes.lerobot_format import STATE_KEY, data_file, read_episode_table
+from vitra_core.episodes.meta import DatasetMeta
+from vitra_core.episodes.state_layout import HAND_SIDES, unpack_state
+from vitra_core.fsutil import write_bytes_atomic
+from vitra_core.hands.kinematics import euler_to_matrix, forward_kinematics
+from vitra_core.hands.skeleton import NUM_LANDMARKS
+from vitra_core.video.intrinsics import Intrinsics
+
+UNFILLED_FIELDS = {
+    "extrinsics": "identity for every frame: camera motion is not estimated (world = first camera)",
+    "total_rotvec_degree": "0.0: camera motion is not estimated",
+    "total_transl_dist": "0.0: camera motion is not estimated",
+    "video_clip_id_segment": "[]: deprecated in VITRA",
+    "beta": "zeros(10): no MANO shape fit (our skeleton is each hand's own rest pose)",
+    "wrist": "deprecated in VITRA; we store the wrist position [T, 3] (camera metres)",
+    "max_translation_movement": "None: deprecated in VITRA",
+    "max_wrist_rotation_movement": "None: deprecated in VITRA",
+    "max_finger_joint_angle_movement": "None: deprecated in VITRA",
+}
+
+
+def _rest_pose(record: dict, hand: int) -> np.ndarray | None:
+    points = np.array([[np.nan if x is None else x for x in row] for row in record["rest_pose_m"][hand]])
+    return points if np.isfinite(points).all() else None
+
+
+def _hand_entry(states: np.ndarray, present: np.ndarray, rest_pose: np.ndarray | None) -> dict:
+    """VITRA's per-hand dict from [T, 51] states and [T] presence (absent frames: identity / zeros)."""
+    length = len(states)
+    joints = np.zeros((length, NUM_LANDMARKS, 3))
+    if rest_pose is not None and present.any():
+        joints[present] = forward_kinematics(states[present], rest_pose)
+    orient = euler_to_matrix(states[:, 3:6])
+    return {
+        "beta": np.zeros(10),
+        "global_orient_camspace": orient,
+        "global_orient_worldspace": orient.copy(),
+        "hand_pose": euler_to_matrix(states[:, 6:].reshape(length, 15, 3)),
+        "transl_camspace": states[:, :3].copy(),
+        "transl_worldspace": states[:, :3].copy(),
+        "kept_frames": present.astype(int).tolist(),
+        "joints_camspace": joints,
+        "joints_worldspace": joints.copy(),
+        "wrist": joints[:, 0].copy(),
+        "max_translation_movement": None,
+        "max_wrist_rotation_movement": None,
+        "max_finger_joint_angle_movement": None,
+    }
+
+
+def _avg_speed(translation: np.ndarray, present: np.ndarray) -> float:
+    """Mean wrist movement per frame (metres) over consecutive frames where the hand is present."""
+    both = present[1:] & present[:-1]
+    if not both.any():
+        return 0.0
+    return float(np.linalg.norm(np.diff(translation, axis=0), axis=1)[both].mean())
+
+
+def episode_info(meta: DatasetMeta, root: Path, episode_index: int) -> dict:
+    """The VITRA metadata dict of one episode (see data/data.md of VITRA)."""
+    row = meta.episodes[episode_index]
+    record = meta.videos[row["video_id"]]
+    table = read_episode_table(root / data_file(episode_index, meta.settings.chunks_size))
+    hands, mask = unpack_state(table[STATE_KEY].astype(np.float64))
+    length = len(hands)
+    last = length - 1
+    text = {side: [] for side in HAND_SIDES}
+    rephrase = {side: [] for side in HAND_SIDES}
+    text[row["hand"]].append((row["instruction"], (0, last)))  # VITRA's intervals are inclusive
+    rephrase[row["hand"]].append((list(row["rephrasings"]), (0, last)))
+    lead = HAND_SIDES.index(row["hand"])
+    info = {
+        "video_clip_id_segment": [],
+        "extrinsics": np.tile(np.eye(4), (length, 1, 1)),
+        "intrinsics": Intrinsics.model_validate(record["intrinsics"]).matrix(),
+        "video_decode_frame": list(range(row["start_frame"], row["end_frame"])),
+        "video_name": row["video_id"],
+        "avg_speed": _avg_speed(hands[:, lead, :3], mask[:, lead]),
+        "total_rotvec_degree": 0.0,
+        "total_transl_dist": 0.0,
+        "anno_type": row["hand"],
+        "text": text,
+        "text_rephrase": rephrase,
+    }
+    for hand, side in enumerate(HAND_SIDES):
+        info[side] = _hand_entry(hands[:, hand], mask[:, hand], _rest_pose(record, hand))
+    return info
+
+
+def export_vitra_npy(dataset_dir: Path | str, out_dir: Path | str, dataset_name: str = "vitraops") -> list[Path]:
+    """Write one VITRA-style .npy per episode into `out_dir`; returns the paths (episode order).
+
+    File name: `{dataset_name}_{video_id}_ep_{n:06d}.npy`, n = the episode's position in its video.
+    """
+    root, out_dir = Path(dataset_dir), Path(out_dir)
+    meta = DatasetMeta.load(root)
+    written = []
+    for episode_index in sorted(meta.episodes):
+        row = meta.episodes[episode_index]
+        target = out_dir / f"{dataset_name}_{row['video_id']}_ep_{row['span_index']:06d}.npy"
+        buffer = io.BytesIO()
+        np.save(buffer, episode_info(meta, root, episode_index), allow_pickle=True)
+        write_bytes_atomic(target, buffer.getvalue())
+        written.append(target)
+    return written
