@@ -84,21 +84,32 @@ class HandDetector:
     def detect(self, rgb: np.ndarray) -> list[HandDetection]:
         """Every hand in an [H, W, 3] uint8 RGB frame (at most two, MediaPipe's limit)."""
         height, width = rgb.shape[:2]
-        found = self._hands.process(rgb)
-        if not found.multi_hand_landmarks:
-            return []
-        detections = []
-        for image, world, handedness in zip(
-            found.multi_hand_landmarks, found.multi_hand_world_landmarks, found.multi_handedness
-        ):
-            best = handedness.classification[0]
-            detections.append(
-                HandDetection(
-                    image_px=_landmarks_array(image, (width, height)),
-                    world_m=_landmarks_array(world, (1.0, 1.0, 1.0)),
-                    mediapipe_label=best.label,
-                    mediapipe_score=float(best.score),
-                    right_prob=right_probability(best.label, float(best.score), self._mirrored),
-                )
+        return detections_from(self._hands.process(rgb), width, height, self._mirrored)
+
+
+def detections_from(
+    found, width: int, height: int, mirrored: bool, scale: float = 1.0, offset_px: tuple[float, float] = (0.0, 0.0)
+) -> list[HandDetection]:
+    """HandDetections from one MediaPipe Hands result on a `width` x `height` image.
+
+    For an image that is a crop of the frame resized by `scale`, with its corner at `offset_px` (x, y) of
+    the frame, pixels map back to the frame (`frame = image / scale + offset`); world landmarks are
+    metric and centred on the hand, so they stay as they are.
+    """
+    if not found.multi_hand_landmarks:
+        return []
+    detections = []
+    for image, world, handedness in zip(
+        found.multi_hand_landmarks, found.multi_hand_world_landmarks, found.multi_handedness
+    ):
+        best = handedness.classification[0]
+        detections.append(
+            HandDetection(
+                image_px=_landmarks_array(image, (width, height)) / scale + np.asarray(offset_px),
+                world_m=_landmarks_array(world, (1.0, 1.0, 1.0)),
+                mediapipe_label=best.label,
+                mediapipe_score=float(best.score),
+                right_prob=right_probability(best.label, float(best.score), mirrored),
             )
-        return detections
+        )
+    return detections

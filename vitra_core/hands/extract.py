@@ -23,6 +23,7 @@ from vitra_core.hands.result import HandPoses
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.hands.skeleton import NUM_HANDS, NUM_LANDMARKS, RIGHT, STATE_SIZE
 from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_tracks
+from vitra_core.hands.tile_fallback import TileFallback, drop_isolated
 from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import iter_frames
 from vitra_core.video.intrinsics import Intrinsics, resolve_intrinsics
@@ -35,13 +36,20 @@ logger = logging.getLogger(__name__)
 def _detect_clip(
     video_path: Path, settings: HandPoseSettings, mirrored: bool
 ) -> tuple[list[list[HandDetection]], np.ndarray, tuple[int, int]]:
-    """Detections per frame, timestamps [T] and the frame size (width, height)."""
-    detections, timestamps, size = [], [], (0, 0)
-    with HandDetector(settings, mirrored) as detector:
+    """Detections per frame, timestamps [T] and the frame size (width, height).
+
+    The tracking detector's hands, plus those the tile fallback finds while it has fewer than two and that
+    persist into a neighbouring frame.
+    """
+    tracked, extra, timestamps, size = [], [], [], (0, 0)
+    with HandDetector(settings, mirrored) as detector, TileFallback(settings, mirrored) as fallback:
         for frame in iter_frames(video_path):
-            detections.append(detector.detect(frame.rgb))
+            tracked.append(detector.detect(frame.rgb))
+            extra.append(fallback.detect(frame.rgb, tracked[-1]))
             timestamps.append(frame.timestamp_s)
             size = (frame.rgb.shape[1], frame.rgb.shape[0])
+    extra = drop_isolated(extra, tracked, settings.max_link_distance_hands)
+    detections = [hands + more for hands, more in zip(tracked, extra)]
     return detections, np.asarray(timestamps, dtype=np.float64), size
 
 

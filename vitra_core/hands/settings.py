@@ -27,6 +27,22 @@ class HandPoseSettings(BaseModel):
         0.5, ge=0, le=1,
         description="a track whose left/right certainty |2 p_right - 1| is below this may take the other slot",
     )
+    fallback_every_frames: int = Field(
+        8, ge=0,
+        description="while fewer than two hands are tracked, look for more on zoomed tiles of the frame's lower "
+                    "part every this many frames (every frame while it keeps finding some); 0 disables",
+    )
+    fallback_below_hand_frac: float = Field(
+        0.25, gt=0, le=1,
+        description="the fallback stays off while a tracked hand spans this fraction of the frame's short side "
+                    "(the hands are at a scale the tracker finds)",
+    )
+    fallback_detection_confidence: float = Field(
+        0.3, ge=0, le=1, description="palm detector threshold on the fallback tiles"
+    )
+    fallback_tile_min_px: int = Field(
+        384, ge=64, description="fallback tiles smaller than this on their long side are upscaled to it"
+    )
     max_gap_frames: int = Field(5, ge=0, description="longest run of missed frames filled by interpolation")
     smoothing_window_frames: int = Field(
         7, ge=1, description="centred Savitzky-Golay window on camera-space joints (odd; 1 disables)"
