@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ def tmp_project(tmp_path: Path) -> TmpProject:
     root = tmp_path / "project"
     root.mkdir()
     subprocess.run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], cwd=root, check=True)
+    shutil.copy(REPO_ROOT / "dvc.yaml", root / "dvc.yaml")  # the corpus-level stages, as in the project
     overrides = {
         "paths.data_root": str(root / "data"),
         "paths.inbox": str(root / "data" / "inbox"),

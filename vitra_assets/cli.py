@@ -46,9 +46,11 @@ def main(ctx: click.Context, profile: str) -> None:
 
 def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     from vitra_assets.definitions import PER_VIDEO_ASSETS, defs
+    from vitra_assets.episodes import episodes
     from vitra_assets.instance import project_instance
     from vitra_assets.runner import (
-        IngestReport, drain_inbox, drop_into_inbox, expand_inputs, materialize_partitions, pending_work,
+        IngestReport, drain_inbox, drop_into_inbox, expand_inputs, materialize_corpus_asset, materialize_partitions,
+        pending_work,
     )
 
     instance = project_instance(cfg)
@@ -70,6 +72,9 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     materialize_partitions(instance, defs, work, report)
     if report.failed:
         click.echo(f"{len(report.failed)} video(s) failed: {', '.join(report.failed)} (see `vitra ui`, Runs)", err=True)
+    if report.succeeded or instance.get_latest_materialization_event(episodes.key) is None:
+        click.echo("episodes: dataset updated" if materialize_corpus_asset(instance, defs, episodes.key)
+                   else "episodes: the dataset update failed (see `vitra ui`, Runs)")
 
 
 @main.command()
@@ -122,6 +127,19 @@ def _print_status(cfg: VitraConfig) -> None:
     _print_table(_CLIP_HEADERS + ["hands L/R"] + list(stages), rows)
     quarantined = sorted((cfg.data_root / "quarantine").glob("*.reason.txt"))
     click.echo(f"\n{len(keys)} video partition(s); {len(quarantined)} file(s) in quarantine ({cfg.data_root / 'quarantine'})")
+    _print_episodes(instance)
+
+
+def _print_episodes(instance) -> None:
+    from vitra_assets.episodes import episodes
+
+    event = instance.get_latest_materialization_event(episodes.key)
+    if event is None:
+        click.echo("episodes: not built yet")
+        return
+    meta = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+    click.echo(f"episodes: {meta['episodes']} episodes, {meta['frames']} frames in {meta['dataset_path']} "
+               f"(LeRobot v2.1; DVC {meta['dvc_md5']})")
 
 
 @main.command()
@@ -164,3 +182,45 @@ def ui(ctx: click.Context, port: int, host: str) -> None:
     dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
     click.echo(f"DAGSTER_HOME={home}\nDagster UI: http://{host}:{port}  (Ctrl-C to stop)")
     os.execvp(dagster, [dagster, "dev", "-m", "vitra_assets.definitions", "-h", host, "-p", str(port)])
+
+
+@main.group()
+def episodes() -> None:
+    """The human V-L-A episode dataset (LeRobot v2.1 format) in data/episodes."""
+
+
+@episodes.command("build")
+@click.pass_context
+def episodes_build(ctx: click.Context) -> None:
+    """Bring data/episodes up to date with the captioned videos (the `dvc repro episodes` command).
+
+    Only new or changed videos are written; unchanged ones are skipped by their input fingerprint.
+    """
+    from vitra_core.episodes.stage import sync_episodes
+    from vitra_core.layout import DataLayout
+
+    cfg = _config(ctx.parent.parent)
+    report = sync_episodes(DataLayout(cfg.data_root), cfg.episodes)
+    click.echo(f"episodes: {report.episodes} episodes, {report.frames} frames; videos added {len(report.added)}, "
+               f"replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}")
+
+
+@main.group()
+def export() -> None:
+    """Export data in other projects' formats."""
+
+
+@export.command("vitra-npy")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: <data_root>/vitra_npy).")
+@click.pass_context
+def export_vitra_npy_command(ctx: click.Context, out: Path | None) -> None:
+    """Write VITRA-style per-episode metadata (.npy, the fields of VITRA's data/data.md we can fill)."""
+    from vitra_core.episodes import export_vitra_npy
+    from vitra_core.episodes.stage import dataset_dir
+    from vitra_core.layout import DataLayout
+
+    cfg = _config(ctx.parent.parent)
+    out = out or cfg.data_root / "vitra_npy"
+    written = export_vitra_npy(dataset_dir(DataLayout(cfg.data_root)), out)
+    click.echo(f"wrote {len(written)} episode file(s) to {out}")

@@ -88,6 +88,15 @@ def materialize_partitions(
         (report.succeeded if result.success else report.failed).append(key)
 
 
+def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:
+    """Run an unpartitioned (corpus-level) asset once, through the same asset job as the UI."""
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance, asset_selection=[asset_key], raise_on_error=False, run_config=_QUIET_LOGS,
+        tags={"vitra/launched_by": "cli"},
+    )
+    return result.success
+
+
 def materialization_status(instance: DagsterInstance, asset_key: AssetKey) -> dict[str, str]:
     """Partition key -> 'materialized', 'failed', 'in_progress' or 'missing'."""
     keys = instance.get_dynamic_partitions(VIDEOS)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from vitra_core.errors import ConfigError
 from vitra_core.captions.settings import CaptionerSettings
+from vitra_core.episodes.lerobot_format import DatasetSettings
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.segments.settings import SegmentSettings
 from vitra_core.video.normalise import NormaliseSettings
@@ -88,6 +89,7 @@ class VitraConfig(_Section):
     hands: HandsConfig = HandsConfig()
     segments: SegmentSettings = SegmentSettings()
     captions: CaptionerSettings = CaptionerSettings()
+    episodes: DatasetSettings = DatasetSettings()
     inbox: InboxConfig = InboxConfig()
     dvc: DvcConfig = DvcConfig()
     mlflow: MlflowConfig = MlflowConfig()

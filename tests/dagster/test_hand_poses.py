@@ -37,21 +37,15 @@ def test_hand_poses_of_a_two_handed_egocentric_clip(shared_data, tmp_project):
     assert checks[NO_NAN_CHECK].passed and checks[DETECTION_RATE_CHECK].passed
 
 
-def test_a_low_detection_rate_warns_without_failing_the_run(shared_data, tmp_project):
-    tmp_project.overrides["hands.min_detection_rate"] = "0.99"
-    video_id = store_video(tmp_project, shared_data / "lavila/ego4d_3c0dffd0_012_014.mp4")
-    _, checks = run_per_video_stages(tmp_project, video_id)
-    check = checks[DETECTION_RATE_CHECK]
-    assert check.passed is False and check.severity == AssetCheckSeverity.WARN
-    assert check.metadata["floor"].value == 0.99
-
-
 def test_a_clip_without_hands_materializes_empty_with_a_warning(no_hands_clip, tmp_project):
+    tmp_project.overrides["hands.min_detection_rate"] = "0.05"
     video_id = store_video(tmp_project, no_hands_clip)
     meta, checks = run_per_video_stages(tmp_project, video_id)
     assert (meta["frames"], meta["any_hand_rate"], meta["left_detection_rate"], meta["right_jitter_mm"]) == (60, 0, 0, "-")
     assert checks[NO_NAN_CHECK].passed
-    assert checks[DETECTION_RATE_CHECK].passed is False and checks[DETECTION_RATE_CHECK].severity == AssetCheckSeverity.WARN
+    check = checks[DETECTION_RATE_CHECK]
+    assert check.passed is False and check.severity == AssetCheckSeverity.WARN  # the run itself succeeded
+    assert check.metadata["floor"].value == 0.05
 
 
 @pytest.mark.slow

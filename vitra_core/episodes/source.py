@@ -50,12 +50,15 @@ class EpisodeSpan(BaseModel):
 @dataclass(frozen=True)
 class VideoEpisodesInput:
     """Everything the dataset needs from one video; `clip_path` is the normalised (constant-fps) clip
-    whose frames `poses` describes frame for frame. Each span becomes one episode, in list order."""
+    whose frames `poses` describes frame for frame. Each span becomes one episode, in list order.
+    `fingerprint` identifies the upstream outputs it was made from; it is stored with the video so
+    an unchanged video can be skipped without reading its episodes."""
 
     video_id: str
     clip_path: Path
     poses: HandPoses
     spans: list[EpisodeSpan] = field(default_factory=list)
+    fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clip_path", Path(self.clip_path))

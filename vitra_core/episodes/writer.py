@@ -141,7 +141,7 @@ def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSet
         record.update(
             episodes=indices, clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
             intrinsics=poses.intrinsics.model_dump(), fov_deg=list(fov), mirrored=poses.mirrored,
-            rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m],
+            rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint,
         )
         meta.stage(txn)
         txn.commit()

@@ -1,0 +1,36 @@
+import json
+
+import yaml
+from dagster import DagsterInstance, materialize
+
+from tests.inbox_inputs import store_video
+from vitra_assets.definitions import PER_VIDEO_ASSETS
+from vitra_assets.episodes import STATS_CHECK, episodes
+from vitra_core.captions.stage import read_captions
+from vitra_core.layout import DataLayout
+
+CLIPS = ["lavila/ego4d_3c0dffd0_012_014.mp4", "lavila/mixkit-pastry-chef-cutting-a-loaf-into-slices-43015-medium.gif"]
+
+
+def test_every_stage_end_to_end_on_two_real_clips_then_an_unchanged_rebuild(shared_data, tmp_project):
+    resources = {"vitra": tmp_project.resource()}
+    video_ids = [store_video(tmp_project, shared_data / clip) for clip in CLIPS]
+    layout = DataLayout(tmp_project.config.data_root)
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("videos", video_ids)
+        for video_id in video_ids:
+            assert materialize(PER_VIDEO_ASSETS, instance=instance, partition_key=video_id, resources=resources).success
+        first = materialize([episodes], instance=instance, resources=resources)
+        second = materialize([episodes], instance=instance, resources=resources)
+    assert first.success and second.success
+    meta = {k: v.value for k, v in first.asset_materializations_for_node("episodes")[0].metadata.items()}
+    again = {k: v.value for k, v in second.asset_materializations_for_node("episodes")[0].metadata.items()}
+    expected = sum(len(read_captions(layout, v).captions) for v in video_ids)
+    assert meta["episodes"] == expected >= 4 and meta["videos_added"] == 2
+    info = json.loads((layout.root / "episodes" / "meta" / "info.json").read_text())
+    assert (info["codebase_version"], info["total_episodes"], info["total_frames"]) == ("v2.1", expected, meta["frames"])
+    lock = yaml.safe_load((tmp_project.root / "dvc.lock").read_text())
+    assert lock["stages"]["episodes"]["outs"][0]["md5"] == meta["dvc_md5"]
+    assert [c.passed for c in first.get_asset_check_evaluations() if c.check_name == STATS_CHECK] == [True]
+    # nothing changed upstream: no video rewritten, same DVC hash
+    assert (again["videos_unchanged"], again["videos_added"], again["dvc_md5"]) == (2, 0, meta["dvc_md5"])

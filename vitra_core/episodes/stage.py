@@ -1,0 +1,106 @@
+"""The `episodes` stage: bring the human V-L-A dataset (`data/episodes`) up to date with the per-video outputs.
+
+Incremental: a video whose upstream files are unchanged (same fingerprint) is skipped, a new one is
+appended, a reprocessed one replaces only its own episodes, and a video whose captions are gone is
+removed. The same function serves the Dagster asset and `vitra episodes build` (the DVC stage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from pydantic import BaseModel
+
+from vitra_core.captions.stage import CAPTIONS_FILE, CAPTIONS_STAGE, read_captions
+from vitra_core.episodes.lerobot_format import DatasetSettings
+from vitra_core.episodes.meta import DatasetMeta, read_stats
+from vitra_core.episodes.source import EpisodeSpan, VideoEpisodesInput
+from vitra_core.episodes.writer import add_video, remove_video
+from vitra_core.hands.stage import HAND_POSES_STAGE, POSES_FILE
+from vitra_core.layout import DataLayout
+from vitra_core.segments.stage import SEGMENTS_FILE, SEGMENTS_STAGE, read_hand_poses, read_segments
+from vitra_core.video.raw_clip import CLIP_FILE, META_FILE, RAW_CLIPS_STAGE
+
+EPISODES_DIR = "episodes"
+ALGORITHM_VERSION = "1"
+CODE_VERSION = f"episodes-v{ALGORITHM_VERSION}"
+
+
+class SyncReport(BaseModel):
+    added: list[str] = []
+    replaced: list[str] = []
+    unchanged: list[str] = []
+    removed: list[str] = []
+    episodes: int = 0
+    frames: int = 0
+
+
+def dataset_dir(layout: DataLayout):
+    return layout.root / EPISODES_DIR
+
+
+def _inputs(layout: DataLayout, video_id: str) -> list:
+    return [
+        layout.stage_dir(RAW_CLIPS_STAGE, video_id) / META_FILE,
+        layout.stage_dir(HAND_POSES_STAGE, video_id) / POSES_FILE,
+        layout.stage_dir(SEGMENTS_STAGE, video_id) / SEGMENTS_FILE,
+        layout.stage_dir(CAPTIONS_STAGE, video_id) / CAPTIONS_FILE,
+    ]
+
+
+def input_fingerprint(layout: DataLayout, video_id: str) -> str:
+    """SHA-256 over the per-video files an episode is made from."""
+    digest = hashlib.sha256()
+    for path in _inputs(layout, video_id):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def episode_input(layout: DataLayout, video_id: str) -> VideoEpisodesInput:
+    """One episode per captioned segment: its frame range, instruction, rephrasings and primitives."""
+    primitives = {(s.hand, s.start_frame, s.end_frame): s.primitives for s in read_segments(layout, video_id).segments}
+    spans = [
+        EpisodeSpan(start_frame=c.start_frame, end_frame=c.end_frame, instruction=c.instruction,
+                    rephrasings=c.rephrasings, primitives=primitives.get((c.hand, c.start_frame, c.end_frame), []),
+                    hand=c.hand)
+        for c in read_captions(layout, video_id).captions
+    ]
+    return VideoEpisodesInput(
+        video_id=video_id, clip_path=layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE,
+        poses=read_hand_poses(layout, video_id), spans=spans, fingerprint=input_fingerprint(layout, video_id),
+    )
+
+
+def captioned_videos(layout: DataLayout) -> list[str]:
+    return [v for v in layout.raw_video_ids() if (layout.stage_dir(CAPTIONS_STAGE, v) / CAPTIONS_FILE).exists()]
+
+
+def sync_episodes(layout: DataLayout, settings: DatasetSettings) -> SyncReport:
+    root = dataset_dir(layout)
+    known = DatasetMeta.load(root).videos if (root / "meta" / "info.json").exists() else {}
+    report = SyncReport()
+    current = captioned_videos(layout)
+    for video_id in current:
+        fingerprint = input_fingerprint(layout, video_id)
+        if known.get(video_id, {}).get("fingerprint") == fingerprint:
+            report.unchanged.append(video_id)
+            continue
+        (report.replaced if video_id in known else report.added).append(video_id)
+        add_video(root, episode_input(layout, video_id), settings)
+    for video_id in sorted(set(known) - set(current)):
+        remove_video(root, video_id)
+        report.removed.append(video_id)
+    if (root / "meta" / "info.json").exists():
+        meta = DatasetMeta.load(root)
+        report.episodes = len(meta.episodes)
+        report.frames = sum(row["length"] for row in meta.episodes.values())
+    return report
+
+
+def nonfinite_stats(layout: DataLayout) -> list[str]:
+    """Names of normalisation statistics holding NaN or infinity (must be none)."""
+    stats = read_stats(dataset_dir(layout))
+    return [f"{feature}.{key}" for feature, values in stats.items() for key, array in values.items()
+            if not np.isfinite(np.asarray(array, dtype=np.float64)).all()]
