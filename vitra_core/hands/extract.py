@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from vitra_core.hands.skeleton import NUM_HANDS, NUM_LANDMARKS, RIGHT, STATE_SIZ
 from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_tracks
 from vitra_core.hands.tile_fallback import TileFallback, drop_isolated
 from vitra_core.hands.tracking import assign_slots
-from vitra_core.video.frames import iter_frames
+from vitra_core.video.frames import Frame, iter_frames
 from vitra_core.video.intrinsics import Intrinsics, resolve_intrinsics
 from vitra_core.video.sidecar import read_sidecar
 
@@ -33,17 +33,18 @@ DEFAULT_FOV_DEG = 60.0
 logger = logging.getLogger(__name__)
 
 
-def _detect_clip(
-    video_path: Path, settings: HandPoseSettings, mirrored: bool
+def detect_hands(
+    frames: Iterable[Frame], settings: HandPoseSettings, mirrored: bool
 ) -> tuple[list[list[HandDetection]], np.ndarray, tuple[int, int]]:
-    """Detections per frame, timestamps [T] and the frame size (width, height).
+    """All MediaPipe work of the stage over `frames` (in order): detections per frame, timestamps [T]
+    and the frame size (width, height).
 
     The tracking detector's hands, plus those the tile fallback finds while it has fewer than two and that
     persist into a neighbouring frame.
     """
     tracked, extra, timestamps, size = [], [], [], (0, 0)
     with HandDetector(settings, mirrored) as detector, TileFallback(settings, mirrored) as fallback:
-        for frame in iter_frames(video_path):
+        for frame in frames:
             tracked.append(detector.detect(frame.rgb))
             extra.append(fallback.detect(frame.rgb, tracked[-1]))
             timestamps.append(frame.timestamp_s)
@@ -126,7 +127,7 @@ def extract_hand_poses(
     """
     video_path = Path(video_path)
     settings = settings or HandPoseSettings()
-    detections, timestamps_s, (width, height) = _detect_clip(video_path, settings, mirrored)
+    detections, timestamps_s, (width, height) = detect_hands(iter_frames(video_path), settings, mirrored)
     camera = _camera(video_path, intrinsics, width, height)
     slots = assign_slots(detections, settings)
     image_px, world_m, right_prob = _gather(detections, slots.detection_index)
