@@ -13,13 +13,17 @@ class ConfigError(VitraError):
     """A configuration file or environment override is invalid."""
 
 
-class InvalidVideoError(VitraError):
-    """A file cannot be used as a video; `reason` is a one-line explanation."""
+class FileError(VitraError):
+    """A file cannot be used; the message is `<file name>: <reason>`, `reason` a one-line explanation."""
 
     def __init__(self, path: Path | str, reason: str):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"{self.path.name}: {reason}")
+
+
+class InvalidVideoError(FileError):
+    """A file cannot be used as a video."""
 
 
 class ToolMissingError(VitraError):

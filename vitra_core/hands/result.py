@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vitra_core.errors import VitraError
+from vitra_core.errors import FileError
 from vitra_core.fsutil import write_bytes_atomic
 from vitra_core.hands.kinematics import bone_lengths
 from vitra_core.hands.settings import HandPoseSettings
@@ -24,13 +24,8 @@ from vitra_core.video.intrinsics import Intrinsics
 SCHEMA_VERSION = 1
 
 
-class HandPosesFileError(VitraError):
+class HandPosesFileError(FileError):
     """A stored hand-pose file cannot be read as this schema version."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path.name}: {reason}")
 
 
 @dataclass(frozen=True, eq=False)
