@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vitra_core.hands import HandPoses, extract_hand_poses
 
-# ego4d_cf7c12db.gif is included for the properties only: its hands are not detected yet (see tests/hands)
+# ego4d_cf7c12db.gif: its lifting hand is checked in test_real_clips on the normalised clip (the pipeline's input)
 CLIP_GLOBS = ("lavila/*.mp4", "lavila/*.gif", "mediapipe_samples/hl_test_video.mp4", "tfjs/asl_hand.25fps.mp4")
 
 

@@ -48,6 +48,15 @@ def test_image_up_is_a_lift_and_image_down_a_lower() -> None:
     assert "lower" in primitives_of(bell_path(START, START + [0, 0.1, 0], 30), flexion=1.0)
 
 
+def test_moving_along_the_line_of_sight_below_the_image_centre_is_no_lower_by_default() -> None:
+    # the wrist keeps its pixel, only its (size-prior) depth grows: image-up sees no rise
+    below_centre = np.array([0.0, 0.2, 0.5])
+    along_ray = bell_path(below_centre, 1.5 * below_centre, 30)
+    assert primitives_of(along_ray, flexion=1.0) == ["push"]
+    # with camera -y given as the known up, the same motion drops 0.1 m in camera space
+    assert "lower" in primitives_of(along_ray, flexion=1.0, settings=SegmentSettings(up_direction_cam=(0, -1, 0)))
+
+
 def test_away_from_the_camera_is_a_push_and_toward_it_a_pull() -> None:
     assert "push" in primitives_of(bell_path(START, START + [0, 0, 0.1], 30), flexion=1.0)
     assert "pull" in primitives_of(bell_path(START, START + [0, 0, -0.1], 30), flexion=1.0)

@@ -42,3 +42,12 @@ def test_clips_with_a_moving_hand_give_segments_of_that_hand(clip_poses: dict[st
     assert {s.hand for s in asl.segments} == {"right"} and len(asl.segments) >= 6
     cooking = segment_hand_poses(clip_poses["ego4d_3c0dffd0_012_014.mp4"])
     assert {s.hand for s in cooking.segments} == {"left", "right"}
+
+
+def test_the_hand_lifting_a_container_in_a_downward_looking_clip_gets_a_lift(lifting_clip_poses: HandPoses) -> None:
+    # the hand holding the container is below the image centre and turns while lifting, so its size-prior
+    # depth swings by ~0.6 m; judged in camera space that depth change read as `lower` (image-up: see primitives.py)
+    poses = lifting_clip_poses
+    holder = int(poses.detected[25:50].sum(axis=0).argmax())
+    segments = segment_hand_poses(poses).for_hand("left" if holder == 0 else "right")
+    assert any("lift" in s.primitives for s in segments), [(s.start_frame, s.end_frame, s.primitives) for s in segments]

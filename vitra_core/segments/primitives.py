@@ -1,9 +1,11 @@
 """Motion primitives of one segment, from kinematics alone (no pixels): what the hand did in it.
 
 Start and end values are means over the first / last `edge_fraction` of the segment's present frames,
-so one noisy frame does not decide a label. Directions: `up` is `settings.up_direction_cam` (default
-image-up, camera -y); `forward` is the optical axis (+z) with its up component removed, so push/pull
-mean "away from / toward the camera, horizontally" even when a known gravity direction is given.
+so one noisy frame does not decide a label. Directions: `up` is `settings.up_direction_cam` when gravity
+is known; by default (None) it is image-up, judged from the hand's motion in the image (its normalised
+image coordinate y/z) scaled to metres at the hand's median depth, so a change of the size-prior depth
+along the line of sight never reads as up or down. `forward` is the optical axis (+z) with its up
+component removed, so push/pull mean "away from / toward the camera, horizontally" either way.
 A segment can carry several primitives; one with none of them is labelled `still` if its wrist is as
 slow as a hold's, else `move`.
 """
@@ -40,13 +42,26 @@ def _edges(num_present: int, fraction: float) -> int:
     return max(1, int(round(fraction * num_present)))
 
 
-def directions(up_direction_cam: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray | None]:
-    """(up, forward): unit vectors in camera space; forward is None when up is (nearly) the optical axis."""
-    up = np.asarray(up_direction_cam, dtype=np.float64)
+def directions(up_direction_cam: tuple[float, float, float] | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(up, forward): unit vectors in camera space (None: image-up, camera -y); forward is None when up is
+    (nearly) the optical axis."""
+    up = np.asarray((0.0, -1.0, 0.0) if up_direction_cam is None else up_direction_cam, dtype=np.float64)
     up = up / np.linalg.norm(up)
     forward = np.array([0.0, 0.0, 1.0]) - up[2] * up
     norm = np.linalg.norm(forward)
     return up, (forward / norm if norm > 1e-6 else None)
+
+
+def image_rise_m(position_m: np.ndarray, first: np.ndarray, last: np.ndarray, present: np.ndarray) -> float:
+    """Upward motion in the image from the `first` to the `last` frames, in metres at the hand's median depth
+    over the `present` frames: -(change of y/z) x depth. position_m [N, 3] camera frame, z > 0.
+
+    The camera-space y of a point is its image coordinate times its depth, so with the full 3D change a
+    depth change of a hand below the image centre (from the hand-size prior: tens of cm when the hand turns
+    or curls) would read as a lower or a lift although the hand did not move in the image."""
+    y_over_z = position_m[:, 1] / position_m[:, 2]
+    depth_m = float(np.median(position_m[present, 2]))
+    return -float(y_over_z[last].mean() - y_over_z[first].mean()) * depth_m
 
 
 def label_primitives(kin: SegmentKinematics, settings: SegmentSettings) -> list[str]:
@@ -77,7 +92,10 @@ def label_primitives(kin: SegmentKinematics, settings: SegmentSettings) -> list[
             and decelerates and opening_or_open):
         found.add("reach")
 
-    rise = float(net @ up)
+    if settings.up_direction_cam is None:
+        rise = image_rise_m(kin.position_m, first, last, present)
+    else:
+        rise = float(net @ up)
     if rise >= settings.move_min_m:
         found.add("lift")
     elif rise <= -settings.move_min_m:

@@ -38,9 +38,10 @@ class SegmentSettings(BaseModel):
     edge_fraction: float = Field(
         0.2, gt=0, le=0.5, description="start/end values are means over this fraction of a segment's present frames"
     )
-    up_direction_cam: tuple[float, float, float] = Field(
-        (0.0, -1.0, 0.0),
-        description="'up' in camera coordinates; default image-up (-y); give gravity's opposite when known",
+    up_direction_cam: tuple[float, float, float] | None = Field(
+        None,
+        description="'up' in camera coordinates, gravity's opposite when known; None: image-up, measured in "
+                    "the image at the hand's depth (depth changes along the line of sight never count as up)",
     )
     move_min_m: float = Field(
         0.04, gt=0, description="net wrist displacement along up / forward that makes lift, lower, push, pull"
@@ -68,7 +69,9 @@ class SegmentSettings(BaseModel):
 
     @field_validator("up_direction_cam")
     @classmethod
-    def _unit_up(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
+    def _unit_up(cls, value: tuple[float, float, float] | None) -> tuple[float, float, float] | None:
+        if value is None:
+            return None
         norm = math.sqrt(sum(c * c for c in value))
         if not norm > 0:
             raise ValueError("up_direction_cam must be a non-zero vector")

@@ -9,7 +9,7 @@ from vitra_core.segments.model import SCHEMA_VERSION, VideoSegments
 from vitra_core.segments.segment import segment_hand_poses
 from vitra_core.segments.settings import SegmentSettings
 
-ALGORITHM_VERSION = "1"  # bump when segmentation or primitive labelling changes results
+ALGORITHM_VERSION = "2"  # bump when segmentation or primitive labelling changes results
 SEGMENTS_STAGE, SEGMENTS_FILE = "segments", "segments.json"
 CODE_VERSION = f"segments-v{ALGORITHM_VERSION}-schema{SCHEMA_VERSION}"
 
