@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from vitra_core.errors import VitraError
-from vitra_core.fsutil import write_json_atomic
+from vitra_core.errors import FileError
+from vitra_core.records import JsonRecord
 from vitra_core.segments.model import HandName
 
 SCHEMA_VERSION = 1
 
 
-class CaptionsFileError(VitraError):
+class CaptionsFileError(FileError):
     """A stored captions file cannot be read as this schema version."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path.name}: {reason}")
 
 
 class Caption(BaseModel):
@@ -47,30 +41,14 @@ class Caption(BaseModel):
         return self
 
 
-class VideoCaptions(BaseModel):
+class VideoCaptions(JsonRecord):
     """All captions of one video, in the order of its segments."""
 
     model_config = ConfigDict(extra="forbid")
 
+    SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
+    FILE_ERROR: ClassVar[type[FileError]] = CaptionsFileError
+
     schema_version: int = SCHEMA_VERSION
     video_id: str
     captions: list[Caption]
-
-    def save(self, path: Path | str) -> None:
-        """Write the JSON atomically (readers never see half a file)."""
-        write_json_atomic(Path(path), self)
-
-    @classmethod
-    def load(cls, path: Path | str) -> "VideoCaptions":
-        """Read a file written by `save`; raise CaptionsFileError if it is not this schema version."""
-        try:
-            raw = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise CaptionsFileError(path, f"not a readable JSON file ({exc})") from exc
-        if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
-            version = raw.get("schema_version") if isinstance(raw, dict) else None
-            raise CaptionsFileError(path, f"schema version {version}, expected {SCHEMA_VERSION}")
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            raise CaptionsFileError(path, f"does not match schema {SCHEMA_VERSION} ({exc.errors()[0]['msg']})") from exc

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vitra_core.errors import VitraError
-from vitra_core.fsutil import write_json_atomic
+from vitra_core.errors import FileError
+from vitra_core.records import JsonRecord
 from vitra_core.segments.primitives import PRIMITIVES
 from vitra_core.segments.settings import SegmentSettings
 
@@ -18,13 +16,8 @@ HandName = Literal["left", "right"]
 HAND_NAMES: tuple[HandName, HandName] = ("left", "right")  # index = hand slot of HandPoses
 
 
-class SegmentsFileError(VitraError):
+class SegmentsFileError(FileError):
     """A stored segments file cannot be read as this schema version."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path.name}: {reason}")
 
 
 class SegmentQuality(BaseModel):
@@ -78,10 +71,13 @@ class Segment(BaseModel):
         return max(0, min(self.end_frame, end_frame) - max(self.start_frame, start_frame))
 
 
-class VideoSegments(BaseModel):
+class VideoSegments(JsonRecord):
     """All segments of one video, sorted by start frame then hand; the settings that made them."""
 
     model_config = ConfigDict(extra="forbid")
+
+    SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
+    FILE_ERROR: ClassVar[type[FileError]] = SegmentsFileError
 
     schema_version: int = SCHEMA_VERSION
     video_id: str
@@ -92,23 +88,3 @@ class VideoSegments(BaseModel):
 
     def for_hand(self, hand: HandName) -> list[Segment]:
         return [segment for segment in self.segments if segment.hand == hand]
-
-    def save(self, path: Path | str) -> None:
-        """Write the JSON atomically (readers never see half a file)."""
-        write_json_atomic(Path(path), self)
-
-    @classmethod
-    def load(cls, path: Path | str) -> "VideoSegments":
-        """Read a file written by `save`; raise SegmentsFileError if it is not this schema version."""
-        try:
-            raw = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise SegmentsFileError(path, f"not a readable JSON file ({exc})") from exc
-        if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
-            version = raw.get("schema_version") if isinstance(raw, dict) else None
-            raise SegmentsFileError(path, f"schema version {version}, expected {SCHEMA_VERSION}")
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            raise SegmentsFileError(path, f"does not match schema {SCHEMA_VERSION} ({exc.error_count()} errors: "
-                                          f"{exc.errors()[0]['msg']})") from exc
