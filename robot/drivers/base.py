@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from vitra_core.errors import VitraError
 
@@ -63,6 +64,12 @@ class WristPose:
             raise DriverError(f"wrist pose must be finite with a non-zero quaternion, got {position}, {quat}")
         object.__setattr__(self, "position_m", position)
         object.__setattr__(self, "quat_wxyz", quat / norm)
+
+    @classmethod
+    def from_rotation(cls, position_m: np.ndarray, rotation: np.ndarray) -> "WristPose":
+        """The pose with the given (3, 3) rotation matrix (the inverse of `rotation`)."""
+        x, y, z, w = Rotation.from_matrix(np.asarray(rotation, dtype=np.float64)).as_quat()
+        return cls(np.asarray(position_m, dtype=np.float64), np.array([w, x, y, z]))
 
     @property
     def rotation(self) -> np.ndarray:

@@ -152,13 +152,6 @@ def _wrist_joints(wrj1: float, wrj0: float) -> np.ndarray:
     return _rot_y(wrj1) @ _rot_x(wrj0)
 
 
-def _quat_wxyz(rotation: np.ndarray) -> np.ndarray:
-    from scipy.spatial.transform import Rotation
-
-    x, y, z, w = Rotation.from_matrix(rotation).as_quat()
-    return np.array([w, x, y, z])
-
-
 def coupled_distal_rad(j1_rad: float) -> float:
     """Where the tendon holds a distal joint J0 for its J1 at rest (the middle of its +-0.14 rad slack)."""
     return float(np.clip(DISTAL_COUPLING * j1_rad, 0.0, 1.571))
@@ -225,4 +218,4 @@ def human_to_shadow(
             targets[name] = _SPECS[name].clip(float(weights @ state[start : start + 3]))
     palm = euler_to_matrix(state[3:6])
     forearm = palm @ PALM_IN_HAND.T @ _wrist_joints(wrj1, wrj0).T
-    return {name: targets[name] for name in ACTUATED_NAMES}, WristPose(state[:3].copy(), _quat_wxyz(forearm))
+    return {name: targets[name] for name in ACTUATED_NAMES}, WristPose.from_rotation(state[:3].copy(), forearm)

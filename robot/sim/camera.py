@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from robot.drivers.base import WristPose
-from robot.sim.rotations import mat_to_quat
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +53,7 @@ class SceneCamera:
         """A world-frame pose expressed in the camera frame."""
         rotation_t = self.rotation_world_cam.T
         position = rotation_t @ (np.asarray(position_world_m) - self.position_world_m)
-        return WristPose(position, mat_to_quat(rotation_t @ rotation_world))
+        return WristPose.from_rotation(position, rotation_t @ rotation_world)
 
     def to_world(self, pose: WristPose) -> tuple[np.ndarray, np.ndarray]:
         """A camera-frame pose as (position (3,), rotation (3, 3)) in the world frame."""
