@@ -21,6 +21,7 @@ from vitra_core.captions.settings import CaptionerSettings
 from vitra_core.episodes.lerobot_format import DatasetSettings
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.segments.settings import SegmentSettings
+from vitra_core.video.intrinsics import DEFAULT_FOV_DEG
 from vitra_core.video.normalise import NormaliseSettings
 
 ENV_PREFIX = "VITRA_"
@@ -38,7 +39,7 @@ class PathsConfig(_Section):
 
 
 class CameraConfig(_Section):
-    default_fov_deg: float = Field(60.0, gt=1, lt=179, description="field of view across the long side")
+    default_fov_deg: float = Field(DEFAULT_FOV_DEG, gt=1, lt=179, description="field of view across the long side")
 
 
 class HandsConfig(_Section):

@@ -26,10 +26,9 @@ from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_trac
 from vitra_core.hands.tile_fallback import TileFallback, drop_isolated
 from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import Frame, iter_frames
-from vitra_core.video.intrinsics import Intrinsics, resolve_intrinsics
+from vitra_core.video.intrinsics import DEFAULT_FOV_DEG, Intrinsics, resolve_intrinsics
 from vitra_core.video.sidecar import read_sidecar
 
-DEFAULT_FOV_DEG = 60.0
 logger = logging.getLogger(__name__)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from vitra_core.fsutil import write_bytes_atomic, write_json_atomic
 from vitra_core.hands.extract import extract_hand_poses
 from vitra_core.hands.figures import HandPoseFigures, hand_pose_figures
@@ -32,7 +34,7 @@ class HandPoseOutputs:
     poses: HandPoses
     figures: HandPoseFigures
     folder: Path
-    preview_rgb: object  # np.ndarray [H, W, 3]: the grid also written as preview.png
+    preview_rgb: np.ndarray  # [H, W, 3]: the grid also written as preview.png
 
 
 def read_hand_pose_figures(layout: DataLayout, video_id: str) -> HandPoseFigures:

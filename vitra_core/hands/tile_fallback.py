@@ -21,7 +21,7 @@ import numpy as np
 
 from vitra_core.hands.detect import HandDetection, detections_from
 from vitra_core.hands.settings import HandPoseSettings
-from vitra_core.hands.tracking import _box_iou
+from vitra_core.hands.tracking import box_iou
 
 # (x0, y0, x1, y1) of each tile as fractions of the frame: half-width tiles at x 0, 1/4, 1/2 over the lower 2/3
 TILES = ((0.0, 1 / 3, 0.5, 1.0), (0.25, 1 / 3, 0.75, 1.0), (0.5, 1 / 3, 1.0, 1.0))
@@ -91,7 +91,7 @@ class TileFallback:
         """Tile hands that are neither a tracked hand nor a better-scored tile hand seen twice."""
         kept: list[HandDetection] = []
         for hand in sorted(found, key=lambda hand: -hand.mediapipe_score):
-            if all(_box_iou(hand.image_px, other.image_px) < SAME_HAND_IOU for other in [*tracked, *kept]):
+            if all(box_iou(hand.image_px, other.image_px) < SAME_HAND_IOU for other in [*tracked, *kept]):
                 kept.append(hand)
         return kept
 

@@ -35,7 +35,7 @@ class SlotAssignment:
     num_detected: np.ndarray
 
 
-def _box_iou(a_px: np.ndarray, b_px: np.ndarray) -> float:
+def box_iou(a_px: np.ndarray, b_px: np.ndarray) -> float:
     """Intersection over union of the bounding boxes of two [21, 2] landmark sets."""
     overlap = np.prod(np.clip(np.minimum(a_px.max(0), b_px.max(0)) - np.maximum(a_px.min(0), b_px.min(0)), 0, None))
     areas = np.prod(a_px.max(0) - a_px.min(0)) + np.prod(b_px.max(0) - b_px.min(0))
@@ -50,7 +50,7 @@ def _duplicates(found: Sequence[HandDetection], duplicate_iou: float) -> np.ndar
         if dropped[i]:
             continue
         for j in order[rank + 1:]:
-            dropped[j] |= _box_iou(found[i].image_px, found[j].image_px) >= duplicate_iou
+            dropped[j] |= box_iou(found[i].image_px, found[j].image_px) >= duplicate_iou
     return dropped
 
 

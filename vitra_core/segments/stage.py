@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from vitra_core.hands.result import HandPoses
 from vitra_core.hands.stage import HAND_POSES_STAGE, POSES_FILE
 from vitra_core.layout import DataLayout
@@ -30,8 +32,8 @@ def build_segments(layout: DataLayout, video_id: str, settings: SegmentSettings)
 
 def coverage(segments: VideoSegments, poses: HandPoses) -> float:
     """Fraction of hand-present frames (either hand) that lie inside a segment of that hand."""
-    present = poses.mask.copy()
-    covered = present & False
+    present = poses.mask
+    covered = np.zeros_like(present)
     for segment in segments.segments:
         hand = 0 if segment.hand == "left" else 1
         covered[segment.start_frame:segment.end_frame, hand] = present[segment.start_frame:segment.end_frame, hand]

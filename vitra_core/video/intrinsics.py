@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from vitra_core.video.sidecar import VideoSidecar
 
 IntrinsicsSource = Literal["sidecar_pinhole", "sidecar_fov", "default_fov"]
+DEFAULT_FOV_DEG = 60.0  # across the long side; used when a video states no intrinsics
 
 
 class Intrinsics(BaseModel):
