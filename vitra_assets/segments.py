@@ -9,9 +9,7 @@ from dagster import (
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.partitions import videos_partitions
 from vitra_assets.resources import VitraConfigResource
-from vitra_core.segments.stage import (
-    CODE_VERSION, SEGMENTS_STAGE, build_segments, coverage, read_hand_poses, segment_problems,
-)
+from vitra_core.segments.stage import CODE_VERSION, SEGMENTS_STAGE, build_segments, segment_problems
 
 SEGMENTS_CHECK = "segments_within_bounds"
 
@@ -26,8 +24,7 @@ SEGMENTS_CHECK = "segments_within_bounds"
 )
 def segments(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
     """Atomic actions per hand (VITRA): cuts at local minima of the smoothed 3D wrist speed."""
-    layout, video_id = vitra.layout(), context.partition_key
-    result = build_segments(layout, video_id, vitra.load().segments)
+    result, covered = build_segments(vitra.layout(), context.partition_key, vitra.load().segments)
     found = result.segments
     problems = segment_problems(result)
     primitives = Counter(p for s in found for p in s.primitives)
@@ -38,7 +35,7 @@ def segments(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
             "left_segments": sum(s.hand == "left" for s in found),
             "right_segments": sum(s.hand == "right" for s in found),
             "primitives": MetadataValue.json(dict(sorted(primitives.items()))),
-            "coverage": round(coverage(result, read_hand_poses(layout, video_id)), 4),
+            "coverage": round(covered, 4),
             "mean_duration_s": round(sum(s.quality.duration_s for s in found) / len(found), 3) if found else 0.0,
             "table": MetadataValue.md(_segments_table(result)),
         },

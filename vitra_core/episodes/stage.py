@@ -58,7 +58,7 @@ def input_fingerprint(layout: DataLayout, video_id: str) -> str:
     return digest.hexdigest()
 
 
-def episode_input(layout: DataLayout, video_id: str) -> VideoEpisodesInput:
+def episode_input(layout: DataLayout, video_id: str, fingerprint: str) -> VideoEpisodesInput:
     """One episode per captioned segment: its frame range, instruction, rephrasings and primitives."""
     primitives = {(s.hand, s.start_frame, s.end_frame): s.primitives for s in read_segments(layout, video_id).segments}
     spans = [
@@ -69,7 +69,7 @@ def episode_input(layout: DataLayout, video_id: str) -> VideoEpisodesInput:
     ]
     return VideoEpisodesInput(
         video_id=video_id, clip_path=layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE,
-        poses=read_hand_poses(layout, video_id), spans=spans, fingerprint=input_fingerprint(layout, video_id),
+        poses=read_hand_poses(layout, video_id), spans=spans, fingerprint=fingerprint,
     )
 
 
@@ -88,7 +88,7 @@ def sync_episodes(layout: DataLayout, settings: DatasetSettings) -> SyncReport:
             report.unchanged.append(video_id)
             continue
         (report.replaced if video_id in known else report.added).append(video_id)
-        add_video(root, episode_input(layout, video_id), settings)
+        add_video(root, episode_input(layout, video_id, fingerprint), settings)
     for video_id in sorted(set(known) - set(current)):
         remove_video(root, video_id)
         report.removed.append(video_id)

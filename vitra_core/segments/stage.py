@@ -24,10 +24,12 @@ def read_segments(layout: DataLayout, video_id: str) -> VideoSegments:
     return VideoSegments.load(layout.stage_dir(SEGMENTS_STAGE, video_id) / SEGMENTS_FILE)
 
 
-def build_segments(layout: DataLayout, video_id: str, settings: SegmentSettings) -> VideoSegments:
-    segments = segment_hand_poses(read_hand_poses(layout, video_id), settings, video_id)
+def build_segments(layout: DataLayout, video_id: str, settings: SegmentSettings) -> tuple[VideoSegments, float]:
+    """Segment the video's hand poses and save them; return the segments and their `coverage`."""
+    poses = read_hand_poses(layout, video_id)
+    segments = segment_hand_poses(poses, settings, video_id)
     segments.save(layout.stage_dir(SEGMENTS_STAGE, video_id) / SEGMENTS_FILE)
-    return segments
+    return segments, coverage(segments, poses)
 
 
 def coverage(segments: VideoSegments, poses: HandPoses) -> float:
