@@ -79,20 +79,20 @@ def materialize_partitions(
     instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport
 ) -> None:
     """One run of the asset job per partition, as the UI launches them: a broken video fails alone."""
-    job = defs.resolve_implicit_global_asset_job_def()
     for key, assets in tqdm(work.items(), desc="processing videos", unit="video", disable=not work):
-        result = job.execute_in_process(
-            instance=instance, partition_key=key, asset_selection=assets,
-            raise_on_error=False, run_config=_QUIET_LOGS, tags={"vitra/launched_by": "cli"},
-        )
-        (report.succeeded if result.success else report.failed).append(key)
+        (report.succeeded if _run(instance, defs, assets, key) else report.failed).append(key)
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:
     """Run an unpartitioned (corpus-level) asset once, through the same asset job as the UI."""
+    return _run(instance, defs, [asset_key])
+
+
+def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], partition_key: str | None = None) -> bool:
+    """One in-process run of the Definitions' asset job (recorded in the instance, quiet console)."""
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=instance, asset_selection=[asset_key], raise_on_error=False, run_config=_QUIET_LOGS,
-        tags={"vitra/launched_by": "cli"},
+        instance=instance, partition_key=partition_key, asset_selection=assets,
+        raise_on_error=False, run_config=_QUIET_LOGS, tags={"vitra/launched_by": "cli"},
     )
     return result.success
 
