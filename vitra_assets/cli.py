@@ -46,12 +46,8 @@ def main(ctx: click.Context, profile: str) -> None:
 
 def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     from vitra_assets.definitions import PER_VIDEO_ASSETS, defs
-    from vitra_assets.episodes import episodes
     from vitra_assets.instance import project_instance
-    from vitra_assets.runner import (
-        IngestReport, drain_inbox, drop_into_inbox, expand_inputs, materialize_corpus_asset, materialize_partitions,
-        pending_work,
-    )
+    from vitra_assets.runner import IngestReport, drain_inbox, drop_into_inbox, expand_inputs, pending_work
 
     instance = project_instance(cfg)
     report = IngestReport()
@@ -69,6 +65,14 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     work = pending_work(instance, [asset.key for asset in PER_VIDEO_ASSETS])
     if not work:
         click.echo("every video is processed through every stage; nothing to do")
+    _run_videos_then_episodes(instance, defs, work, report)
+
+
+def _run_videos_then_episodes(instance, defs, work: dict, report) -> None:
+    """One run per video partition, then the dataset update if any video changed (or it was never built)."""
+    from vitra_assets.episodes import episodes
+    from vitra_assets.runner import materialize_corpus_asset, materialize_partitions
+
     materialize_partitions(instance, defs, work, report)
     if report.failed:
         click.echo(f"{len(report.failed)} video(s) failed: {', '.join(report.failed)} (see `vitra ui`, Runs)", err=True)
@@ -88,6 +92,37 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], no_run: bool) -> None:
     and a file that is not a readable video goes to data/quarantine with a reason file.
     """
     _ingest(_config(ctx), list(paths), run=not no_run)
+
+
+@main.command()
+@click.option("--stale", is_flag=True, help="Select partitions whose stored code version differs from the current one.")
+@click.option("--dry-run", is_flag=True, help="Only list what would run.")
+@click.pass_context
+def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
+    """Run video partitions again after an algorithm changed (a stage's code version was bumped).
+
+    Per video, the first stage built by an older code version and every stage after it run again
+    (earlier stages are kept); then the episodes dataset replaces those videos' episodes.
+    """
+    if not stale:
+        raise click.UsageError("say what to reprocess: --stale (partitions built by an older code version)")
+    from vitra_assets.definitions import PER_VIDEO_ASSETS, defs
+    from vitra_assets.instance import project_instance
+    from vitra_assets.reprocess import stale_partitions
+    from vitra_assets.runner import IngestReport
+
+    instance = project_instance(_config(ctx))
+    found = stale_partitions(instance, defs, [asset.key for asset in PER_VIDEO_ASSETS])
+    if not found:
+        click.echo("no stale partitions: every stage of every video was built by its current code version")
+        return
+    _print_table(["video", "stale from", "built with", "current", "runs"],
+                 [[s.partition, s.first_stale.to_user_string(), s.built_with or "-", s.current or "-",
+                   " ".join(key.to_user_string() for key in s.assets)] for s in found])
+    if dry_run:
+        click.echo(f"\n{len(found)} stale video partition(s); dry run, nothing launched")
+        return
+    _run_videos_then_episodes(instance, defs, {s.partition: s.assets for s in found}, IngestReport())
 
 
 _CLIP_HEADERS = ["id", "source", "fps", "frames", "duration_s", "size", "clip"]
@@ -203,6 +238,35 @@ def episodes_build(ctx: click.Context) -> None:
     report = sync_episodes(DataLayout(cfg.data_root), cfg.episodes)
     click.echo(f"episodes: {report.episodes} episodes, {report.frames} frames; videos added {len(report.added)}, "
                f"replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}")
+
+
+@main.group()
+def train() -> None:
+    """Train the VLA (tracked in MLflow, registered in its model registry)."""
+
+
+@train.command("pretrain")
+@click.option("--evaluate/--no-evaluate", default=True, show_default=True,
+              help="Also run vla_eval on the held-out videos (and move `champion` if it wins).")
+@click.pass_context
+def train_pretrain(ctx: click.Context, evaluate: bool) -> None:
+    """Pretrain on data/episodes into data/pretrained_vla (the `dvc repro pretrain` command).
+
+    A killed run resumes from its last checkpoint in .vitra/runs/; see `pretrain:` in configs/.
+    """
+    from vitra_core.episodes.stage import EPISODES_DIR
+    from vitra_core.training.evaluation import errors_table
+    from vitra_core.training.pretrain import PRETRAINED_DIR, evaluate_pretrained, pretrain_stage
+    from vitra_core.training.tracking import tracking_target
+
+    cfg = _config(ctx.parent.parent)
+    record = pretrain_stage(cfg)
+    click.echo(f"pretrained {record.model_name} v{record.model_version} (run {record.run_id}): loss "
+               f"{record.first_loss:.3f} -> {record.final_loss:.3f} in {record.steps} steps, {record.seconds:.0f} s")
+    if evaluate:
+        errors, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR, tracking_target(cfg))
+        click.echo(errors_table(errors))
+        click.echo("champion: " + ("this version" if promoted else "unchanged (this version did not beat it)"))
 
 
 @main.group()

@@ -4,17 +4,18 @@ from dagster import (
     AssetCheckResult, AssetCheckSpec, AssetExecutionContext, DataVersion, MaterializeResult, MetadataValue, asset,
 )
 
+from vitra_assets.automation import EPISODES_CONDITION
 from vitra_assets.captions import captions
 from vitra_assets.resources import VitraConfigResource
-from vitra_core.episodes.stage import CODE_VERSION, EPISODES_DIR, dataset_dir, nonfinite_stats, sync_episodes
+from vitra_core.episodes.stage import CODE_VERSION, EPISODES_DIR, EPISODES_STAGE, dataset_dir, nonfinite_stats, sync_episodes
 
 STATS_CHECK = "stats_finite"
-DVC_STAGE = "episodes"
 
 
 @asset(
     deps=[captions],
     code_version=CODE_VERSION,
+    automation_condition=EPISODES_CONDITION,
     group_name="dataset",
     kinds={"lerobot", "dvc"},
     check_specs=[AssetCheckSpec(STATS_CHECK, asset=EPISODES_DIR, blocking=True,
@@ -24,7 +25,7 @@ def episodes(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
     """Appends new videos' episodes, replaces reprocessed ones, skips the unchanged; records the DVC stage."""
     layout = vitra.layout()
     report = sync_episodes(layout, vitra.load().episodes)
-    dvc_hash = vitra.dvc_store().commit_stage(DVC_STAGE)[f"data/{EPISODES_DIR}"]
+    dvc_hash = vitra.dvc_store().commit_stage(EPISODES_STAGE)[f"data/{EPISODES_DIR}"]
     bad = nonfinite_stats(layout) if report.episodes else []
     context.log.info(f"{report.episodes} episodes; added {report.added}, replaced {report.replaced}")
     return MaterializeResult(

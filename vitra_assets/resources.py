@@ -7,7 +7,7 @@ from pydantic import Field
 
 from vitra_core.config import VitraConfig, load_config
 from vitra_core.layout import DataLayout
-from vitra_core.versioning.dvc_store import DvcStore
+from vitra_core.versioning.dvc_store import DvcStore, dvc_store_for
 
 
 class VitraConfigResource(ConfigurableResource):
@@ -24,5 +24,4 @@ class VitraConfigResource(ConfigurableResource):
         return DataLayout(self.load().data_root)
 
     def dvc_store(self) -> DvcStore:
-        cfg = self.load()
-        return DvcStore(cfg.resolve(cfg.dvc.repo_root), cfg.dvc.remote_name, cfg.dvc_remote_url, cfg.dvc.push)
+        return dvc_store_for(self.load())

@@ -21,6 +21,7 @@ from vitra_core.captions.settings import CaptionerSettings
 from vitra_core.episodes.lerobot_format import DatasetSettings
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.segments.settings import SegmentSettings
+from vitra_core.training.settings import PretrainSettings
 from vitra_core.video.intrinsics import DEFAULT_FOV_DEG
 from vitra_core.video.normalise import NormaliseSettings
 
@@ -36,6 +37,7 @@ class PathsConfig(_Section):
     data_root: Path = Path("data")
     inbox: Path = Path("data/inbox")
     samples: Path = Field(Path("../shared/data"), description="bundled sample clips used by `vitra demo`")
+    runs: Path = Field(Path(".vitra/runs"), description="training work folders (checkpoints to resume from)")
 
 
 class CameraConfig(_Section):
@@ -68,17 +70,51 @@ class MlflowConfig(_Section):
     artifact_location: str = ".vitra/mlartifacts"
 
 
+class ExecutorConfig(_Section):
+    """Where a run's steps execute: in subprocesses of the run (Dagster's default) or one k8s pod per step."""
+
+    kind: Literal["multiprocess", "k8s"] = "multiprocess"
+    k8s: dict[str, Any] = Field(default_factory=dict, description="dagster-k8s k8s_job_executor config (kind k8s)")
+
+
 class DagsterConfig(_Section):
     home: Path = Path(".vitra/dagster_home")
     storage: Literal["sqlite", "postgres"] = "sqlite"
     postgres_url: str | None = None
     max_concurrent_runs: int = Field(2, ge=1)
+    automation_interval_s: int = Field(30, ge=1, description="how often declarative automation (episodes) is evaluated")
+    executor: ExecutorConfig = ExecutorConfig()
 
     @model_validator(mode="after")
     def _postgres_needs_url(self) -> "DagsterConfig":
         if self.storage == "postgres" and not self.postgres_url:
             raise ValueError("storage 'postgres' needs postgres_url")
         return self
+
+
+class TrainingTriggerConfig(_Section):
+    """When training starts by itself: never (manual), at cron ticks when the dataset changed, or when it grew."""
+
+    mode: Literal["manual", "cron", "growth"] = "manual"
+    cron: str = Field("0 3 * * *", description="cron mode: when to train if the dataset differs from the last run's")
+    timezone: str = "UTC"
+    growth_fraction: float = Field(0.2, gt=0, description="growth mode: train at (1 + this) x the episodes trained on")
+    min_episodes: int = Field(1, ge=1, description="never train on fewer episodes than this")
+    check_interval_s: int = Field(60, ge=1, description="how often the trigger sensor looks")
+
+
+class TorchrunConfig(_Section):
+    """How `torchrun` launches training: nodes x processes per node, meeting at a c10d rendezvous."""
+
+    nnodes: int = Field(1, ge=1)
+    nproc_per_node: int = Field(1, ge=1)
+    rdzv_endpoint: str = Field("127.0.0.1:29500", pattern=r"^[^:\s]+:\d+$", description="host:port of node 0")
+    max_restarts: int = Field(0, ge=0)
+
+
+class TrainingConfig(_Section):
+    trigger: TrainingTriggerConfig = TrainingTriggerConfig()
+    torchrun: TorchrunConfig = TorchrunConfig()
 
 
 class VitraConfig(_Section):
@@ -95,6 +131,8 @@ class VitraConfig(_Section):
     dvc: DvcConfig = DvcConfig()
     mlflow: MlflowConfig = MlflowConfig()
     dagster: DagsterConfig = DagsterConfig()
+    training: TrainingConfig = TrainingConfig()
+    pretrain: PretrainSettings = PretrainSettings()
 
     def resolve(self, path: Path | str) -> Path:
         """An absolute path for a project-relative one."""
@@ -113,6 +151,14 @@ class VitraConfig(_Section):
     def dvc_remote_url(self) -> str:
         url = self.dvc.remote_url
         return url if "://" in url else str(self.resolve(url))
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.resolve(self.paths.runs)
+
+    @property
+    def mlflow_artifact_location(self) -> Path:
+        return self.resolve(self.mlflow.artifact_location)
 
     @property
     def mlflow_tracking_uri(self) -> str:

@@ -50,3 +50,17 @@ def copy_atomic(source: Path, target: Path) -> None:
     """Copy a file so that `target` appears complete or not at all."""
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
+
+
+def publish_dir(staging: Path, target: Path) -> None:
+    """Move a fully written folder onto `target`, replacing what was there.
+
+    Readers see the old folder or the new one: the old one is renamed aside before the new one is
+    renamed in (both renames on one filesystem), and only then deleted.
+    """
+    target = Path(target)
+    old = target.parent / f".{target.name}.{secrets.token_hex(6)}.old"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)

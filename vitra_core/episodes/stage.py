@@ -24,6 +24,7 @@ from vitra_core.segments.stage import SEGMENTS_FILE, SEGMENTS_STAGE, read_hand_p
 from vitra_core.video.raw_clip import CLIP_FILE, META_FILE, RAW_CLIPS_STAGE
 
 EPISODES_DIR = "episodes"
+EPISODES_STAGE = "episodes"  # its dvc.yaml stage
 ALGORITHM_VERSION = "1"
 CODE_VERSION = f"episodes-v{ALGORITHM_VERSION}"
 

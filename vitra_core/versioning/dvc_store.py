@@ -12,12 +12,15 @@ import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import yaml
 from pydantic import BaseModel
 
 from vitra_core.errors import VitraError
+
+if TYPE_CHECKING:
+    from vitra_core.config import VitraConfig
 
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 
@@ -92,8 +95,15 @@ class DvcStore:
             repo.commit(target, force=True)
             if self.push_enabled:
                 repo.push(targets=[target])
-        lock = yaml.safe_load((self.repo_root / "dvc.lock").read_text())
-        return {out["path"]: out["md5"] for out in lock["stages"][stage]["outs"]}
+        return self.locked_outs(stage)
+
+    def locked_outs(self, stage: str) -> dict[str, str]:
+        """Each out path of a stage with the DVC hash `dvc.lock` records for it."""
+        lock_file = self.repo_root / "dvc.lock"
+        stages = yaml.safe_load(lock_file.read_text())["stages"] if lock_file.exists() else {}
+        if stage not in stages:
+            raise DvcError(f"{lock_file}: stage {stage!r} has not been recorded yet (build it first)")
+        return {out["path"]: out["md5"] for out in stages[stage]["outs"]}
 
     def _tracked(self, path: Path) -> TrackedFile:
         dvc_file = path.with_name(path.name + ".dvc")
@@ -105,3 +115,8 @@ class DvcStore:
             size_bytes=int(out["size"]),
             remote=self.remote_url if self.push_enabled else None,
         )
+
+
+def dvc_store_for(cfg: "VitraConfig") -> DvcStore:
+    """The project's DVC store as configured (repo root, remote, push)."""
+    return DvcStore(cfg.resolve(cfg.dvc.repo_root), cfg.dvc.remote_name, cfg.dvc_remote_url, cfg.dvc.push)

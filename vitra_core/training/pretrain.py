@@ -1,0 +1,65 @@
+"""Pretraining on the human episodes and its zero-shot evaluation on held-out videos.
+
+The same functions serve the Dagster assets (`pretrained_vla`, `vla_eval`) and `vitra train pretrain`
+(the DVC stage `pretrain`). The split is made once, at training, and stored in the training record,
+so evaluation always uses videos the model never saw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vitra_core.config import VitraConfig
+from vitra_core.episodes.loader import EpisodeWindowDataset
+from vitra_core.episodes.meta import DatasetMeta
+from vitra_core.training.evaluation import ActionErrors, errors_table, eval_samples, evaluate_action_prediction, split_by_video
+from vitra_core.training.job import TrainingRecord, read_training_record, run_training_job
+from vitra_core.training.settings import PretrainSettings
+from vitra_core.episodes.stage import EPISODES_DIR, EPISODES_STAGE
+from vitra_core.training.tracking import TrackingTarget, TrainingRun, promote_if_better, tracking_target
+from vitra_core.versioning.dvc_store import dvc_store_for
+
+PRETRAINED_DIR = "pretrained_vla"
+PRETRAIN_STAGE = "pretrain"  # its dvc.yaml stage
+CODE_VERSION = "pretrain-v1"
+CHAMPION_METRIC = "eval.model.wrist_ade_cm"  # lower is better
+
+
+def pretrain(settings: PretrainSettings, dataset_root: Path, dataset_dvc_md5: str, out_dir: Path, runs_root: Path,
+             tracking: TrackingTarget, repo_root: Path) -> TrainingRecord:
+    """Train on the episodes of all but the held-out videos; register the policy as a `candidate`."""
+    split = split_by_video(DatasetMeta.load(dataset_root), settings.eval_fraction, settings.split_seed)
+    return run_training_job(
+        settings, name="pretrain", dataset_root=dataset_root, dataset_dvc_md5=dataset_dvc_md5,
+        episodes=split.train_episodes, out_dir=out_dir, runs_root=runs_root, tracking=tracking, repo_root=repo_root,
+        extra={"split": split.model_dump()},
+    )
+
+
+def evaluate_pretrained(policy_dir: Path, dataset_root: Path, tracking: TrackingTarget) -> tuple[dict[str, ActionErrors], bool]:
+    """Errors on the held-out episodes beside the baselines, logged to the training run; `champion` moves
+    to this version only if its wrist ADE beats the current champion's. Returns (errors, promoted)."""
+    from vitra_core.model import VLAPolicy
+
+    record = read_training_record(policy_dir)
+    policy = VLAPolicy.load(policy_dir)
+    eval_episodes = record.extra["split"]["eval_episodes"]
+    dataset = EpisodeWindowDataset(dataset_root, chunk_size=policy.spec.chunk_size, episodes=eval_episodes)
+    errors = evaluate_action_prediction(policy.predict, eval_samples(dataset))
+    run = TrainingRun.resume(tracking, record.run_id)
+    for method, e in errors.items():
+        run.log_metrics(e.model_dump(exclude={"hand_chunks"}), prefix=f"eval.{method}.")
+    run.log_text(errors_table(errors), "eval/vla_eval.md")
+    run.log_dict({m: e.model_dump() for m, e in errors.items()}, "eval/vla_eval.json")
+    promoted = promote_if_better(tracking.uri, record.model_name, record.model_version, CHAMPION_METRIC, higher_is_better=False)
+    return errors, promoted
+
+
+def pretrain_stage(cfg: VitraConfig) -> TrainingRecord:
+    """The `pretrain` stage as configured: data/episodes (at its dvc.lock version) -> data/pretrained_vla."""
+    return pretrain(
+        cfg.pretrain, dataset_root=cfg.data_root / EPISODES_DIR,
+        dataset_dvc_md5=dvc_store_for(cfg).locked_outs(EPISODES_STAGE)[f"data/{EPISODES_DIR}"],
+        out_dir=cfg.data_root / PRETRAINED_DIR, runs_root=cfg.runs_dir, tracking=tracking_target(cfg),
+        repo_root=cfg.resolve(cfg.dvc.repo_root),
+    )

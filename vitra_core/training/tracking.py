@@ -1,0 +1,232 @@
+"""MLflow for training runs: what each run records, the model registry, and champion promotion.
+
+Every run logs its config, per-step metrics, dataset version, git commit, normaliser and last
+checkpoint; the trained policy is logged as a pyfunc model (models-from-code: the loader is a file,
+nothing is pickled) with a signature, registered, and given the alias `candidate`. `champion` moves
+only through `promote_if_better`, after evaluation.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mlflow
+import numpy as np
+from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types import Schema, TensorSpec
+from pydantic import BaseModel
+
+from vitra_core.errors import VitraError
+
+if TYPE_CHECKING:
+    from vitra_core.config import VitraConfig
+
+CANDIDATE = "candidate"
+CHAMPION = "champion"
+POLICY_ARTIFACT = "policy"
+PYFUNC_LOADER = Path(__file__).with_name("mlflow_model.py")
+
+
+class TrackingTarget(BaseModel):
+    """Where runs and models go: the tracking URI and, for a new experiment, its artifact root."""
+
+    uri: str
+    artifact_location: Path | None = None
+
+
+def tracking_target(cfg: "VitraConfig") -> TrackingTarget:
+    return TrackingTarget(uri=cfg.mlflow_tracking_uri, artifact_location=cfg.mlflow_artifact_location)
+
+
+class TrackingError(VitraError):
+    """The MLflow store or registry is unreachable, or holds no model where one is needed."""
+
+
+def git_commit(repo_root: Path) -> str:
+    """HEAD of the repository at `repo_root`, suffixed `-dirty` when tracked files changed; "unknown" outside git."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo_root, capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        head = git("rev-parse", "HEAD")
+        return head + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return "unknown"
+
+
+def _flatten(prefix: str, value: object, out: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
+    else:
+        out[prefix] = str(value)[:6000]
+
+
+def _policy_io_example(policy_dir: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A one-sample input batch and the matching output, for the model signature."""
+    from vitra_core.model import VLAPolicy  # torch-heavy; only needed when a model is logged
+
+    policy = VLAPolicy.load(policy_dir)
+    spec = policy.spec
+    inputs = {
+        "image": np.zeros((1, spec.image_size, spec.image_size, 3), np.uint8),
+        "instruction": np.array(["Left hand: None. Right hand: Grasp the ball."]),
+        "state": np.zeros((1, spec.action_dim), np.float32),
+        "state_mask": np.array([[False, True]]),
+        "fov": np.array([[60.0, 45.0]], np.float32),
+    }
+    chunk = policy.predict(inputs["image"][0], str(inputs["instruction"][0]), inputs["state"][0], inputs["state_mask"][0], inputs["fov"][0])
+    return inputs, chunk[None]
+
+
+def _any_image_size(signature: ModelSignature) -> ModelSignature:
+    """The example has one image size; the policy letterboxes any, so only the channel count is fixed."""
+    specs = [TensorSpec(s.type, (-1, -1, -1, 3), s.name) if s.name == "image" else s for s in signature.inputs.inputs]
+    return ModelSignature(inputs=Schema(specs), outputs=signature.outputs)
+
+
+class TrainingRun:
+    """The active MLflow run of one training job (created by `tracked_run`)."""
+
+    def __init__(self, client: MlflowClient, run_id: str, flush_every: int = 20):
+        self.client, self.run_id, self.flush_every = client, run_id, flush_every
+        self._pending: list[mlflow.entities.Metric] = []
+
+    @classmethod
+    def resume(cls, tracking: TrackingTarget, run_id: str) -> "TrainingRun":
+        """A finished run reopened to add results (evaluation logs to its training run)."""
+        mlflow.set_tracking_uri(tracking.uri)
+        return cls(MlflowClient(tracking.uri), run_id)
+
+    def log_step(self, step: int, metrics: dict[str, float]) -> None:
+        """Per-step metrics, sent in batches (one SQLite write per step would slow training)."""
+        now = mlflow.utils.time.get_current_time_millis()
+        self._pending += [mlflow.entities.Metric(k, float(v), now, step) for k, v in metrics.items()]
+        if len(self._pending) >= self.flush_every * max(1, len(metrics)):
+            self.flush()
+
+    def flush(self) -> None:
+        for start in range(0, len(self._pending), 1000):
+            self.client.log_batch(self.run_id, metrics=self._pending[start:start + 1000])
+        self._pending = []
+
+    def log_metrics(self, metrics: dict[str, float], prefix: str = "") -> None:
+        self.flush()
+        self.client.log_batch(self.run_id, metrics=[
+            mlflow.entities.Metric(prefix + k, float(v), mlflow.utils.time.get_current_time_millis(), 0)
+            for k, v in metrics.items()])
+
+    def log_dict(self, data: dict, artifact_file: str) -> None:
+        self.client.log_dict(self.run_id, data, artifact_file)
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        self.client.log_text(self.run_id, text, artifact_file)
+
+    def log_artifacts(self, local_dir: Path, artifact_path: str) -> None:
+        self.client.log_artifacts(self.run_id, str(local_dir), artifact_path)
+
+    def log_policy(self, policy_dir: Path, model_name: str) -> ModelVersion:
+        """Log the policy folder as a pyfunc model with a signature, register it, alias it `candidate`."""
+        self.flush()
+        inputs, outputs = _policy_io_example(policy_dir)
+        with mlflow.start_run(run_id=self.run_id, nested=mlflow.active_run() is not None):
+            info = mlflow.pyfunc.log_model(
+                name=POLICY_ARTIFACT, python_model=str(PYFUNC_LOADER), artifacts={POLICY_ARTIFACT: str(policy_dir)},
+                signature=_any_image_size(infer_signature(inputs, outputs)), pip_requirements=["vitra-ops"],
+            )
+        version = self.client.create_model_version(model_name, info.model_uri, run_id=self.run_id)
+        self.client.set_registered_model_alias(model_name, CANDIDATE, version.version)
+        return version
+
+
+def _experiment_id(client: MlflowClient, name: str, artifact_location: Path | None) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = artifact_location.resolve().as_uri() if artifact_location else None
+    return client.create_experiment(name, artifact_location=location)
+
+
+@contextmanager
+def tracked_run(tracking: TrackingTarget, experiment: str, run_name: str, params: dict,
+                tags: dict[str, str]) -> Iterator[TrainingRun]:
+    """An MLflow run with `params` (nested dicts flattened to dotted keys) and `tags`; FAILED if the body raises."""
+    mlflow.set_tracking_uri(tracking.uri)
+    client = MlflowClient(tracking.uri)
+    try:
+        experiment_id = _experiment_id(client, experiment, tracking.artifact_location)
+    except MlflowException as exc:
+        raise TrackingError(f"MLflow at {tracking.uri}: cannot open experiment {experiment!r}: {exc}") from exc
+    run = client.create_run(experiment_id, run_name=run_name, tags=tags)
+    flat: dict[str, str] = {}
+    _flatten("", params, flat)
+    client.log_batch(run.info.run_id, params=[mlflow.entities.Param(k, v) for k, v in flat.items()])
+    tracked = TrainingRun(client, run.info.run_id)
+    try:
+        yield tracked
+        tracked.flush()
+    except BaseException:
+        client.set_terminated(run.info.run_id, "FAILED")
+        raise
+    client.set_terminated(run.info.run_id, "FINISHED")
+
+
+def ensure_registered_model(tracking_uri: str, name: str, description: str) -> None:
+    client = MlflowClient(tracking_uri)
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name, description=description)
+
+
+def model_version(tracking_uri: str, name: str, alias: str | None = None) -> ModelVersion:
+    """The version under `alias`, or the newest version when alias is None."""
+    client = MlflowClient(tracking_uri)
+    try:
+        if alias:
+            return client.get_model_version_by_alias(name, alias)
+        versions = client.search_model_versions(f"name = '{name}'")
+    except MlflowException as exc:
+        raise TrackingError(f"MLflow at {tracking_uri}: no model {name!r}{' @' + alias if alias else ''}: {exc}") from exc
+    if not versions:
+        raise TrackingError(f"MLflow at {tracking_uri}: model {name!r} has no versions")
+    return max(versions, key=lambda v: int(v.version))
+
+
+def promote_if_better(tracking_uri: str, name: str, version: str, metric: str, higher_is_better: bool) -> bool:
+    """Point `champion` at `version` if its run's `metric` beats the current champion's run (or there is none)."""
+    client = MlflowClient(tracking_uri)
+    challenger = client.get_run(client.get_model_version(name, version).run_id).data.metrics.get(metric)
+    if challenger is None:
+        raise TrackingError(f"model {name} v{version}: its run has no metric {metric!r} to compare")
+    try:
+        champion = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        champion = None
+    if champion is not None:
+        incumbent = client.get_run(champion.run_id).data.metrics.get(metric)
+        if incumbent is not None and not (challenger > incumbent if higher_is_better else challenger < incumbent):
+            return False
+    client.set_registered_model_alias(name, CHAMPION, version)
+    return True
+
+
+def download_policy(tracking_uri: str, version: ModelVersion, dest: Path) -> Path:
+    """The VLAPolicy folder of a registered model version, as `dest/<name>-v<version>` (kept if present)."""
+    target = dest / f"{version.name}-v{version.version}"
+    if target.exists():
+        return target
+    mlflow.set_tracking_uri(tracking_uri)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest) as staging:
+        model_dir = Path(mlflow.artifacts.download_artifacts(f"models:/{version.name}/{version.version}", dst_path=staging))
+        pyfunc = mlflow.models.Model.load(str(model_dir / "MLmodel")).flavors["python_function"]
+        (model_dir / pyfunc["artifacts"][POLICY_ARTIFACT]["path"]).rename(target)
+    return target
