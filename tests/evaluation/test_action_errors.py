@@ -14,6 +14,11 @@ from vitra_core.training.evaluation import (
 CHUNK = 16
 
 
+def hold_model(samples: list[EvalSample]) -> np.ndarray:
+    """A 'model' that predicts the hold baseline."""
+    return np.stack([hold_chunk(s.state[:102], CHUNK) for s in samples])
+
+
 def right_hand_trajectory(steps: int, velocity_m: np.ndarray, spin_rad: float) -> np.ndarray:
     """[steps, 104]: a right hand moving at constant velocity and spinning about z at a constant rate."""
     states = np.zeros((steps, 104), np.float32)
@@ -38,7 +43,7 @@ def sample_at(states: np.ndarray, t: int, mask: np.ndarray | None = None) -> Eva
 
 def test_constant_velocity_is_exact_on_constant_motion_and_hold_is_not():
     states = right_hand_trajectory(40, np.array([0.01, 0.0, 0.0]), spin_rad=0.1)
-    errors = evaluate_action_prediction(lambda *a: hold_chunk(a[2], CHUNK), [sample_at(states, t) for t in (5, 10, 20)])
+    errors = evaluate_action_prediction(hold_model, [sample_at(states, t) for t in (5, 10, 20)])
     assert errors["constant_velocity"].wrist_ade_cm == pytest.approx(0.0, abs=1e-4)
     assert errors["constant_velocity"].wrist_rotation_deg == pytest.approx(0.0, abs=1e-3)
     assert errors["constant_velocity"].joint_angle_deg == pytest.approx(0.0, abs=1e-3)
@@ -53,7 +58,7 @@ def test_rotation_error_is_geodesic_across_the_euler_wrap():
     states = right_hand_trajectory(40, np.zeros(3), spin_rad=0.0)
     predicted = hold_chunk(states[0, :102], CHUNK)
     predicted[:, 51 + 5] += 2 * np.pi - 0.01  # the same rotation up to 0.01 rad, written the long way round
-    errors = evaluate_action_prediction(lambda *a: predicted, [sample_at(states, 0)])
+    errors = evaluate_action_prediction(lambda samples: np.stack([predicted] * len(samples)), [sample_at(states, 0)])
     assert errors["model"].wrist_rotation_deg == pytest.approx(np.degrees(0.01), rel=1e-3)
 
 
@@ -61,20 +66,20 @@ def test_masked_steps_and_absent_hands_do_not_count():
     states = right_hand_trajectory(40, np.array([0.01, 0.0, 0.0]), spin_rad=0.0)
     mask = np.tile([False, True], (CHUNK, 1))
     mask[4:] = False  # the hand leaves after 4 steps
-    errors = evaluate_action_prediction(lambda *a: hold_chunk(a[2], CHUNK), [sample_at(states, 10, mask)])
+    errors = evaluate_action_prediction(hold_model, [sample_at(states, 10, mask)])
     assert errors["hold"].wrist_ade_cm == pytest.approx(2.5, rel=1e-4)  # mean of 1..4 cm
     assert errors["hold"].wrist_fde_cm == pytest.approx(4.0, rel=1e-4)
     assert errors["hold"].hand_chunks == 1
     absent = states.copy()
     absent[10, 103] = 0.0  # not present now: nothing to evaluate for this sample
     with pytest.raises(Exception, match="no held-out sample"):
-        evaluate_action_prediction(lambda *a: hold_chunk(a[2], CHUNK), [sample_at(absent, 10)])
+        evaluate_action_prediction(hold_model, [sample_at(absent, 10)])
 
 
 def test_constant_velocity_falls_back_to_hold_when_the_hand_just_appeared():
     states = right_hand_trajectory(40, np.array([0.01, 0.0, 0.0]), spin_rad=0.0)
     states[9, 51:] = 0.0  # absent at t-1
-    errors = evaluate_action_prediction(lambda *a: hold_chunk(a[2], CHUNK), [sample_at(states, 10)])
+    errors = evaluate_action_prediction(hold_model, [sample_at(states, 10)])
     assert errors["constant_velocity"] == errors["hold"]
 
 
@@ -103,6 +108,6 @@ def test_split_by_video_never_splits_a_video():
 
 def test_errors_table_has_a_row_per_method():
     states = right_hand_trajectory(40, np.array([0.01, 0.0, 0.0]), spin_rad=0.0)
-    table = errors_table(evaluate_action_prediction(lambda *a: hold_chunk(a[2], CHUNK), [sample_at(states, 3)]))
+    table = errors_table(evaluate_action_prediction(hold_model, [sample_at(states, 3)]))
     assert [line.split("|")[1].strip() for line in table.splitlines()[2:]] == ["model", "hold", "constant_velocity"]
     assert "| 8.50 |" in table

@@ -28,8 +28,6 @@ WRIST_T = slice(0, 3)
 WRIST_R = slice(3, 6)
 JOINTS = slice(6, STATE_SIZE)
 METHODS = ("model", "hold", "constant_velocity")
-# Predicts a chunk [C, 102] from one sample's inputs (the VLAPolicy.predict signature).
-ChunkPredictor = Callable[[np.ndarray, str, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 class EvalSplit(BaseModel):
@@ -154,21 +152,52 @@ def eval_samples(dataset: EpisodeWindowDataset) -> Iterable[EvalSample]:
         )
 
 
-def evaluate_action_prediction(predict: ChunkPredictor, samples: Iterable[EvalSample]) -> dict[str, ActionErrors]:
-    """Errors of the model and of both baselines on the same samples: {method: ActionErrors}."""
+# Predicts chunks [B, C, 102] for a batch of samples (see `policy_predictor` for a VLAPolicy).
+BatchPredictor = Callable[[list[EvalSample]], np.ndarray]
+
+
+def policy_predictor(policy) -> BatchPredictor:
+    """A VLAPolicy's predict_batch over EvalSamples (one forward pass per batch, as in training)."""
+    def predict(samples: list[EvalSample]) -> np.ndarray:
+        return policy.predict_batch({
+            "image": np.stack([s.image.transpose(2, 0, 1) for s in samples]),
+            "instruction": [s.instruction for s in samples],
+            "state": np.stack([s.state for s in samples]),
+            "fov": np.stack([s.fov_deg for s in samples]),
+        })
+    return predict
+
+
+def _batches(samples: Iterable[EvalSample], size: int) -> Iterable[list[EvalSample]]:
+    batch: list[EvalSample] = []
+    for sample in samples:
+        batch.append(sample)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def evaluate_action_prediction(predict: BatchPredictor, samples: Iterable[EvalSample],
+                               batch_size: int = 32) -> dict[str, ActionErrors]:
+    """Errors of the model and of both baselines on the same samples: {method: ActionErrors}.
+
+    Only samples with a hand present now and in its future chunk are scored (and predicted).
+    """
     acc = {m: _Accumulator() for m in METHODS}
-    for s in samples:
-        present_now = s.state[MASK_SLICE] > 0.5
-        valid = s.action_mask & present_now[None, :]
-        if not valid.any():
-            continue
-        chunk = len(s.actions)
-        present_before = s.previous_state[MASK_SLICE] > 0.5
-        previous = np.where(np.repeat(present_before, STATE_SIZE), s.previous_state[:ACTION_DIM], s.state[:ACTION_DIM])
-        hand_state = s.state[:ACTION_DIM]
-        acc["model"].add(predict(s.image, s.instruction, hand_state, present_now, s.fov_deg), s.actions, valid)
-        acc["hold"].add(hold_chunk(hand_state, chunk), s.actions, valid)
-        acc["constant_velocity"].add(constant_velocity_chunk(previous, hand_state, chunk), s.actions, valid)
+    scored = (s for s in samples if (s.action_mask & (s.state[MASK_SLICE] > 0.5)[None, :]).any())
+    for batch in _batches(scored, batch_size):
+        for s, predicted in zip(batch, predict(batch)):
+            present_now = s.state[MASK_SLICE] > 0.5
+            valid = s.action_mask & present_now[None, :]
+            chunk = len(s.actions)
+            present_before = s.previous_state[MASK_SLICE] > 0.5
+            previous = np.where(np.repeat(present_before, STATE_SIZE), s.previous_state[:ACTION_DIM], s.state[:ACTION_DIM])
+            hand_state = s.state[:ACTION_DIM]
+            acc["model"].add(predicted, s.actions, valid)
+            acc["hold"].add(hold_chunk(hand_state, chunk), s.actions, valid)
+            acc["constant_velocity"].add(constant_velocity_chunk(previous, hand_state, chunk), s.actions, valid)
     return {m: a.result() for m, a in acc.items()}
 
 

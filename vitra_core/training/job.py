@@ -11,13 +11,16 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from vitra_core.fsutil import publish_dir, write_json_atomic
 from vitra_core.training.settings import TrainingJobSettings
 from vitra_core.training.tracking import TrackingTarget, ensure_registered_model, git_commit, tracked_run
+
+if TYPE_CHECKING:
+    from vitra_core.model import VLAConfig
 
 RUN_FILE = "training_run.json"
 
@@ -44,21 +47,27 @@ def read_training_record(policy_dir: Path) -> TrainingRecord:
     return TrainingRecord.model_validate_json((policy_dir / RUN_FILE).read_text())
 
 
-def work_dir_for(runs_root: Path, name: str, settings: TrainingJobSettings, dataset_dvc_md5: str, init_from: str) -> Path:
-    key = json.dumps([settings.model_dump(mode="json"), dataset_dvc_md5, init_from], sort_keys=True)
+def work_dir_for(runs_root: Path, name: str, settings: TrainingJobSettings, model_config: "VLAConfig",
+                 dataset_dvc_md5: str, init_from: str) -> Path:
+    key = json.dumps([settings.model_dump(mode="json"), model_config.model_dump(mode="json"), dataset_dvc_md5, init_from],
+                     sort_keys=True)
     return runs_root / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
 def run_training_job(settings: TrainingJobSettings, *, name: str, dataset_root: Path, dataset_dvc_md5: str,
                      episodes: list[int], out_dir: Path, runs_root: Path, tracking: TrackingTarget, repo_root: Path,
-                     init_from: Path | None = None, extra: dict[str, Any] | None = None) -> TrainingRecord:
-    """Train on `episodes` of the dataset, track it as MLflow run `name`, publish the policy to `out_dir`."""
-    from vitra_core.model import VLAConfig  # torch-heavy imports only when a job runs
-    from vitra_core.training import TrainConfig, train
+                     init_from: Path | None = None, model_config: "VLAConfig | None" = None,
+                     extra: dict[str, Any] | None = None) -> TrainingRecord:
+    """Train on `episodes` of the dataset, track it as MLflow run `name`, publish the policy to `out_dir`.
 
-    model_config = VLAConfig.preset(settings.size, **settings.model)
-    train_config = TrainConfig(**{**settings.train, "init_from": init_from})
-    work_dir = work_dir_for(runs_root, name, settings, dataset_dvc_md5, str(init_from or ""))
+    The model is `settings.size` with `settings.model` overrides unless `model_config` is given.
+    """
+    from vitra_core.model import VLAConfig  # torch-heavy imports only when a job runs
+    from vitra_core.training import train
+
+    model_config = model_config or VLAConfig.preset(settings.size, **settings.model)
+    train_config = settings.train.model_copy(update={"init_from": init_from})
+    work_dir = work_dir_for(runs_root, name, settings, model_config, dataset_dvc_md5, str(init_from or ""))
     commit = git_commit(repo_root)
     extra = extra or {}
     ensure_registered_model(tracking.uri, settings.registered_model, f"VITRA-Ops {name} policies")
@@ -76,7 +85,7 @@ def run_training_job(settings: TrainingJobSettings, *, name: str, dataset_root: 
         version = run.log_policy(result.policy_dir, settings.registered_model)
         record = TrainingRecord(
             run_id=run.run_id, experiment=settings.experiment, model_name=settings.registered_model,
-            model_version=version.version, dataset_dvc_md5=dataset_dvc_md5, dataset_episodes=len(episodes),
+            model_version=str(version.version), dataset_dvc_md5=dataset_dvc_md5, dataset_episodes=len(episodes),
             episodes=episodes, git_commit=commit, steps=result.steps, first_loss=result.losses[0],
             final_loss=result.final_loss, seconds=result.seconds, extra=extra,
         )

@@ -12,7 +12,9 @@ from pathlib import Path
 from vitra_core.config import VitraConfig
 from vitra_core.episodes.loader import EpisodeWindowDataset
 from vitra_core.episodes.meta import DatasetMeta
-from vitra_core.training.evaluation import ActionErrors, errors_table, eval_samples, evaluate_action_prediction, split_by_video
+from vitra_core.training.evaluation import (
+    ActionErrors, errors_table, eval_samples, evaluate_action_prediction, policy_predictor, split_by_video,
+)
 from vitra_core.training.job import TrainingRecord, read_training_record, run_training_job
 from vitra_core.training.settings import PretrainSettings
 from vitra_core.episodes.stage import EPISODES_DIR, EPISODES_STAGE
@@ -45,7 +47,7 @@ def evaluate_pretrained(policy_dir: Path, dataset_root: Path, tracking: Tracking
     policy = VLAPolicy.load(policy_dir)
     eval_episodes = record.extra["split"]["eval_episodes"]
     dataset = EpisodeWindowDataset(dataset_root, chunk_size=policy.spec.chunk_size, episodes=eval_episodes)
-    errors = evaluate_action_prediction(policy.predict, eval_samples(dataset))
+    errors = evaluate_action_prediction(policy_predictor(policy), eval_samples(dataset))
     run = TrainingRun.resume(tracking, record.run_id)
     for method, e in errors.items():
         run.log_metrics(e.model_dump(exclude={"hand_chunks"}), prefix=f"eval.{method}.")

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vitra_core.training.train_config import TrainConfig
+
 
 class TrainingJobSettings(BaseModel):
     """What to train and where to record it."""
@@ -14,7 +16,7 @@ class TrainingJobSettings(BaseModel):
 
     size: Literal["tiny", "small", "base"] = "small"
     model: dict[str, Any] = Field(default_factory=dict, description="VLAConfig fields overriding the size preset")
-    train: dict[str, Any] = Field(default_factory=dict, description="TrainConfig fields (steps, batch_size, lr, ...)")
+    train: TrainConfig = TrainConfig()
     experiment: str
     registered_model: str
 
@@ -24,3 +26,22 @@ class PretrainSettings(TrainingJobSettings):
     registered_model: str = "vitra-vla"
     eval_fraction: float = Field(0.25, gt=0, lt=1, description="share of source videos held out for vla_eval")
     split_seed: int = 0
+
+
+class FinetuneSettings(TrainingJobSettings):
+    """Fine-tuning `pretrained_vla` on the robot demos; the control trains the same model from scratch
+    on the same demos and budget, registered as `<registered_model>-scratch`."""
+
+    experiment: str = "vitra-finetune"
+    registered_model: str = "vitra-policy"
+    train: TrainConfig = TrainConfig(steps=600, lr=3e-4, warmup_steps=50, checkpoint_every=200)
+
+
+class PolicyEvalSettings(BaseModel):
+    """Seeded roll-outs of `policy_eval`: seeds start past the demos' (0..n-1) so no roll-out replays a demo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seeds_per_task: int = Field(10, ge=1)
+    first_seed: int = Field(1000, ge=0)
+    execute_steps: int = Field(8, ge=1, le=16, description="receding horizon: steps of each chunk executed")

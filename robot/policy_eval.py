@@ -1,0 +1,72 @@
+"""`policy_eval`: the fine-tuned policy, its from-scratch control and the scripted demonstrator on the
+same seeded roll-outs of every task; success rates with Wilson 95% intervals, logged to MLflow.
+
+This is where human-video pretraining has to show its worth: same demos, model and budget, only the
+starting weights differ between the first two.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from robot.evaluation import EvaluationReport, evaluate_policy, evaluate_scripted
+from vitra_core.config import VitraConfig
+from vitra_core.training.finetune import FINETUNED_DIR, SCRATCH_DIR
+from vitra_core.training.job import read_training_record
+from vitra_core.training.tracking import TrainingRun, promote_if_better, tracking_target
+
+FINETUNED, SCRATCH, SCRIPTED = "fine-tuned", "from-scratch", "scripted demonstrator"
+CHAMPION_METRIC = "eval.success_rate"  # higher is better
+
+
+def mean_success(report: EvaluationReport) -> float:
+    return sum(s.successes for s in report.tasks.values()) / sum(s.n for s in report.tasks.values())
+
+
+def comparison_table(reports: dict[str, EvaluationReport]) -> str:
+    """Rows: tasks and all tasks together; columns: policies, each `k/n rate [low-high]`."""
+    names = list(reports)
+    tasks = list(next(iter(reports.values())).tasks)
+    lines = ["| task | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for task in tasks:
+        cells = [f"{s.successes}/{s.n} {s.rate:.0%} [{s.ci95_low:.2f}-{s.ci95_high:.2f}]"
+                 for s in (reports[name].tasks[task] for name in names)]
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    lines.append("| all | " + " | ".join(f"{mean_success(reports[n]):.0%}" for n in names) + " |")
+    return "\n".join(lines)
+
+
+def _log(run: TrainingRun, report: EvaluationReport, table: str, failures: Path) -> None:
+    run.log_metrics({"success_rate": mean_success(report),
+                     **{f"{task}.success_rate": s.rate for task, s in report.tasks.items()}}, prefix="eval.")
+    run.log_text(table, "eval/policy_eval.md")
+    run.log_dict(report.model_dump(), "eval/policy_eval.json")
+    if failures.exists():
+        run.log_artifacts(failures, "eval/failed_rollouts")
+
+
+def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, EvaluationReport], bool]:
+    """Roll out all three policies; log each learned one's results (and failed roll-out videos) to its own
+    training run; move `champion` of the fine-tuned model if it beats the current one. Returns (reports,
+    promoted)."""
+    from vitra_core.model import VLAPolicy
+
+    settings = cfg.policy_eval
+    seeds = list(range(settings.first_seed, settings.first_seed + settings.seeds_per_task))
+    tracking = tracking_target(cfg)
+    learned = {FINETUNED: cfg.data_root / FINETUNED_DIR, SCRATCH: cfg.data_root / SCRATCH_DIR}
+    reports: dict[str, EvaluationReport] = {}
+    for name, policy_dir in learned.items():
+        failures = work_dir / "failed_rollouts" / policy_dir.name
+        reports[name] = evaluate_policy(VLAPolicy.load(policy_dir), name, seeds=seeds,
+                                        execute_steps=settings.execute_steps, failure_dir=failures)
+    reports[SCRIPTED] = evaluate_scripted(seeds=seeds)
+    table = comparison_table(reports)
+    for name, policy_dir in learned.items():
+        record = read_training_record(policy_dir)
+        _log(TrainingRun.resume(tracking, record.run_id), reports[name], table,
+             work_dir / "failed_rollouts" / policy_dir.name)
+    finetuned = read_training_record(learned[FINETUNED])
+    promoted = promote_if_better(tracking.uri, finetuned.model_name, finetuned.model_version, CHAMPION_METRIC,
+                                 higher_is_better=True)
+    return reports, promoted
