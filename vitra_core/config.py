@@ -21,7 +21,7 @@ from vitra_core.captions.settings import CaptionerSettings
 from vitra_core.episodes.lerobot_format import DatasetSettings
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.segments.settings import SegmentSettings
-from vitra_core.training.settings import PretrainSettings
+from vitra_core.training.settings import FinetuneSettings, PolicyEvalSettings, PretrainSettings
 from vitra_core.video.intrinsics import DEFAULT_FOV_DEG
 from vitra_core.video.normalise import NormaliseSettings
 
@@ -133,6 +133,8 @@ class VitraConfig(_Section):
     dagster: DagsterConfig = DagsterConfig()
     training: TrainingConfig = TrainingConfig()
     pretrain: PretrainSettings = PretrainSettings()
+    finetune: FinetuneSettings = FinetuneSettings()
+    policy_eval: PolicyEvalSettings = PolicyEvalSettings()
 
     def resolve(self, path: Path | str) -> Path:
         """An absolute path for a project-relative one."""
