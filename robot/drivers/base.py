@@ -122,6 +122,14 @@ class HandDriver(abc.ABC):
     def camera_names(self) -> list[str]:
         """The keys of `Observation.images`."""
 
+    def camera_fov_deg(self, camera: str) -> tuple[float, float]:
+        """(horizontal, vertical) field of view in degrees of `camera`'s images: a policy input (C1 `fov`).
+
+        Not abstract so that drivers written before it keep working; a driver whose images feed a
+        policy must override it.
+        """
+        raise DriverError(f"{type(self).__name__} does not report the field of view of camera {camera!r}")
+
     @abc.abstractmethod
     def reset(self, seed: int) -> Observation:
         """Bring the hand (and, in simulation, the scene) to a start state chosen by `seed`."""

@@ -8,11 +8,12 @@ success tests, evaluation).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 
-from robot.drivers.base import HandDriver, JointSpec, Observation, WristPose
+from robot.drivers.base import DriverError, HandDriver, JointSpec, Observation, WristPose
 from robot.sim.camera import SceneCamera
 from robot.sim.hand import ShadowHandSim
 from robot.sim.render import OffscreenRenderer
@@ -27,6 +28,7 @@ class SimHandDriver(HandDriver):
         self.control_period_s = 1.0 / control_hz
         self.sim = ShadowHandSim(self.task.scene)
         self.camera: SceneCamera = self.task.scene.camera
+        self.image_size = image_size
         self._renderer = OffscreenRenderer(self.sim.model, *image_size) if render else None
         self.start: TaskStart = self.task.setup(self.sim, np.random.default_rng(0))
 
@@ -37,6 +39,15 @@ class SimHandDriver(HandDriver):
     @property
     def camera_names(self) -> list[str]:
         return [self.camera.name] if self._renderer else []
+
+    def camera_fov_deg(self, camera: str) -> tuple[float, float]:
+        """Field of view of the scene camera at `image_size`; known even when the driver does not render."""
+        if camera != self.camera.name:
+            raise DriverError(
+                f"camera {camera!r} is not in the {self.task.name} scene; its camera is {self.camera.name!r}")
+        width, height = self.image_size
+        focal = self.camera.intrinsics_matrix(width, height)[0, 0]
+        return math.degrees(2 * math.atan(width / (2 * focal))), math.degrees(2 * math.atan(height / (2 * focal)))
 
     def reset(self, seed: int) -> Observation:
         self.start = self.task.setup(self.sim, np.random.default_rng(seed))

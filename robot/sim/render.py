@@ -10,6 +10,9 @@ import numpy as np
 from robot.drivers.base import DriverError
 
 
+_SLOW_EFFECTS = (mujoco.mjtRndFlag.mjRND_SHADOW, mujoco.mjtRndFlag.mjRND_REFLECTION)
+
+
 class RenderBackendError(DriverError):
     """No offscreen OpenGL context could be made (wrong or missing MUJOCO_GL backend)."""
 
@@ -32,8 +35,14 @@ class OffscreenRenderer:
             ) from exc
 
     def render(self, data: mujoco.MjData, camera: str) -> np.ndarray:
-        """(height, width, 3) uint8 RGB image of `data` seen from the named camera."""
+        """(height, width, 3) uint8 RGB image of `data` seen from the named camera.
+
+        Shadows and reflections are off: on a CPU (Mesa llvmpipe) they cost ~5x the frame (81 vs 16 ms
+        at 224 px), and a policy needs the geometry, not the lighting effects.
+        """
         self._renderer.update_scene(data, camera=camera)
+        for flag in _SLOW_EFFECTS:
+            self._renderer.scene.flags[flag] = False
         return self._renderer.render().copy()
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -135,3 +135,17 @@ def write_episode_videos(
     if unfinished:
         raise VitraError(f"{clip_path.name}: decoded {decoded} frames, but an episode ends at frame {unfinished[0][1]}")
     return [stats[k] for k in range(len(ranges))]
+
+
+def write_frames_video(frames: Iterable[np.ndarray], target: Path, size: int, fps: float, crf: int) -> FeatureStats:
+    """Encode in-memory [H, W, 3] uint8 frames (a recorded episode), letterboxed like clip frames; image stats."""
+    stats = _ImageStats()
+
+    def letterboxed() -> Iterator[np.ndarray]:
+        for rgb in frames:
+            small = letterbox(rgb, size)
+            stats.add(small)
+            yield small
+
+    write_clip(letterboxed(), target, fps, crf=crf)
+    return stats.result()

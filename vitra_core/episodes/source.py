@@ -5,12 +5,15 @@ The upstream stages (segments, captions) are adapted to this; nothing here reads
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vitra_core.episodes.state_layout import STATE_DIM
 from vitra_core.errors import VitraError
 from vitra_core.hands.result import HandPoses
 
@@ -71,3 +74,68 @@ class VideoEpisodesInput:
                 f"{len(outside)} span(s) end past the clip's {self.poses.num_frames} frames "
                 f"(first: {outside[0].start_frame}..{outside[0].end_frame})",
             )
+
+
+# Keys of an episode's vitra_episodes.jsonl row that the writer fills; `RecordedEpisode.extra` may not use them.
+RESERVED_EPISODE_KEYS = frozenset({
+    "episode_index", "length", "task_index", "video_id", "span_index", "start_frame", "end_frame", "hand",
+    "instruction", "rephrasings", "primitives", "index_from", "hand_state",
+})
+
+
+@dataclass(frozen=True, eq=False)
+class RecordedEpisode:
+    """One episode already in memory (a robot or simulator recording) instead of a span of a clip.
+
+    frames [T, H, W, 3] uint8 RGB, letterboxed like clip frames; state [T, 104] float32 packed as in
+    state_layout (no NaN); `hand` the hand that acts; `extra` JSON-able facts (seed, success...) kept
+    in the episode's vitra_episodes.jsonl row.
+    """
+
+    frames: np.ndarray
+    state: np.ndarray
+    instruction: str
+    hand: Literal["left", "right"]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.state)
+
+
+@dataclass(frozen=True)
+class RecordedEpisodesInput:
+    """Recorded episodes written, replaced and removed together under `source_id`, as one video's are.
+
+    fps: frames per second of every episode; fov_deg: (x, y) field of view of the frames' camera.
+    """
+
+    source_id: str
+    fps: float
+    fov_deg: tuple[float, float]
+    episodes: list[RecordedEpisode] = field(default_factory=list)
+    fingerprint: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.source_id or "/" in self.source_id:
+            raise EpisodeSourceError(self.source_id, "source_id must be a non-empty name without '/'")
+        for k, episode in enumerate(self.episodes):
+            problem = _recorded_episode_problem(episode)
+            if problem:
+                raise EpisodeSourceError(self.source_id, f"episode {k}: {problem}")
+
+
+def _recorded_episode_problem(episode: RecordedEpisode) -> str | None:
+    frames, state = episode.frames, episode.state
+    if state.ndim != 2 or state.shape[1] != STATE_DIM or len(state) == 0:
+        return f"state {state.shape} is not [T >= 1, {STATE_DIM}]"
+    if frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8:
+        return f"frames {frames.shape} {frames.dtype} are not [T, H, W, 3] uint8"
+    if len(frames) != len(state):
+        return f"{len(frames)} frames but {len(state)} states"
+    if not np.all(np.isfinite(state)):
+        return "state is not finite"
+    if not episode.instruction:
+        return "instruction is empty"
+    reserved = sorted(RESERVED_EPISODE_KEYS & set(episode.extra))
+    return f"extra uses the writer's keys {reserved}" if reserved else None

@@ -17,12 +17,12 @@ from typing import Iterable
 
 import numpy as np
 
-from vitra_core.episodes.episode_video import write_episode_videos
+from vitra_core.episodes.episode_video import write_episode_videos, write_frames_video
 from vitra_core.episodes.lerobot_format import (
     FOV_KEY, STATE_KEY, DatasetSettings, data_file, episode_table_bytes, video_file,
 )
 from vitra_core.episodes.meta import HAND_STATS_KEY, DatasetMeta
-from vitra_core.episodes.source import EpisodeSourceError, VideoEpisodesInput
+from vitra_core.episodes.source import EpisodeSourceError, RecordedEpisodesInput, VideoEpisodesInput
 from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE, pack_state
 from vitra_core.episodes.stats import FeatureStats, compute_stats, stats_to_json
 from vitra_core.episodes.transaction import Transaction, writing
@@ -78,15 +78,20 @@ def _drop_episodes(meta: DatasetMeta, txn: Transaction, indices: Iterable[int]) 
         meta.episode_stats.pop(index, None)
 
 
+def _check_fps(meta: DatasetMeta, source_id: str, fps: float, what: str) -> None:
+    """The dataset's fps is fixed by its settings or its first source; every source must match it."""
+    if meta.fps is None:
+        meta.fps = float(meta.settings.fps or fps)
+    if abs(fps - meta.fps) > FPS_TOLERANCE * meta.fps:
+        raise EpisodeSourceError(source_id, f"{what} fps {fps:g} differs from the dataset's {meta.fps:g}")
+
+
 def _check_clip(source: VideoEpisodesInput, meta: DatasetMeta) -> float:
     probe = probe_video(source.clip_path)
     if probe.frames != source.poses.num_frames:
         raise EpisodeSourceError(source.video_id, f"clip {source.clip_path.name} has {probe.frames} frames, "
                                                   f"the hand poses {source.poses.num_frames}")
-    if meta.fps is None:
-        meta.fps = float(meta.settings.fps or probe.fps)
-    if abs(probe.fps - meta.fps) > FPS_TOLERANCE * meta.fps:
-        raise EpisodeSourceError(source.video_id, f"clip fps {probe.fps:g} differs from the dataset's {meta.fps:g}")
+    _check_fps(meta, source.video_id, probe.fps, "clip")
     return probe.fps
 
 
@@ -100,6 +105,24 @@ def _allocate(meta: DatasetMeta, video_id: str, count: int) -> list[int]:
         meta.next_episode_index += count
         meta.videos.setdefault(video_id, {})["block"] = [start, count]
     return list(range(start, start + count))
+
+
+def _stage_episode(meta: DatasetMeta, txn: Transaction, index: int, state: np.ndarray, fov: tuple[float, float],
+                   image_stats: FeatureStats, instruction: str, row: dict) -> None:
+    """Stage one episode's parquet, stats and vitra_episodes.jsonl row (`row`: its source fields, in order)."""
+    length = len(state)
+    task_index = meta.task_index(instruction)
+    index_from = meta.next_frame_index
+    meta.next_frame_index += length
+    txn.stage_bytes(data_file(index, meta.settings.chunks_size),
+                    episode_table_bytes(state, fov, meta.fps, index, index_from, task_index))
+    fov_rows = np.tile(np.asarray(fov, dtype=np.float32), (length, 1))
+    meta.episode_stats[index] = _episode_stats(state, fov_rows, meta.fps, index, index_from, task_index,
+                                               image_stats, meta.settings.image_key)
+    meta.episodes[index] = {
+        "episode_index": index, "length": length, "task_index": task_index, **row, "index_from": index_from,
+        HAND_STATS_KEY: stats_to_json({HAND_STATS_KEY: hand_state_stats(state)})[HAND_STATS_KEY],
+    }
 
 
 def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSettings | None = None) -> VideoUpdate:
@@ -122,21 +145,11 @@ def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSet
         fov = (poses.intrinsics.fov_x_deg, poses.intrinsics.fov_y_deg)
         for span_index, (span, index, image) in enumerate(zip(source.spans, indices, image_stats)):
             state = pack_state(poses.state[span.start_frame:span.end_frame], poses.mask[span.start_frame:span.end_frame])
-            task_index = meta.task_index(span.instruction)
-            index_from = meta.next_frame_index
-            meta.next_frame_index += span.num_frames
-            txn.stage_bytes(data_file(index, cfg.chunks_size),
-                            episode_table_bytes(state, fov, meta.fps, index, index_from, task_index))
-            fov_rows = np.tile(np.asarray(fov, dtype=np.float32), (span.num_frames, 1))
-            meta.episode_stats[index] = _episode_stats(state, fov_rows, meta.fps, index, index_from, task_index,
-                                                       image, cfg.image_key)
-            meta.episodes[index] = {
-                "episode_index": index, "length": span.num_frames, "task_index": task_index,
+            _stage_episode(meta, txn, index, state, fov, image, span.instruction, {
                 "video_id": source.video_id, "span_index": span_index, "start_frame": span.start_frame,
                 "end_frame": span.end_frame, "hand": span.hand, "instruction": span.instruction,
-                "rephrasings": list(span.rephrasings), "primitives": list(span.primitives), "index_from": index_from,
-                HAND_STATS_KEY: stats_to_json({HAND_STATS_KEY: hand_state_stats(state)})[HAND_STATS_KEY],
-            }
+                "rephrasings": list(span.rephrasings), "primitives": list(span.primitives),
+            })
         record = meta.videos.setdefault(source.video_id, {})
         record.update(
             episodes=indices, clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
@@ -147,6 +160,40 @@ def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSet
         txn.commit()
     return VideoUpdate(source.video_id, indices, [i for i in old if i not in indices],
                        sum(s.num_frames for s in source.spans), time.perf_counter() - started)
+
+
+def add_recorded(
+    root: Path | str, source: RecordedEpisodesInput, settings: DatasetSettings | None = None
+) -> VideoUpdate:
+    """Write in-memory recorded episodes (robot or simulator) into the dataset at `root`, replacing any
+    earlier episodes of `source.source_id`; same format, index allocation and atomicity as `add_video`.
+    Rows keep the `video_id` key (= source_id) so grouping by source works for both kinds."""
+    started = time.perf_counter()
+    root = Path(root)
+    with writing(root) as txn:
+        meta = DatasetMeta.load_or_new(root, settings)
+        _check_fps(meta, source.source_id, source.fps, "recording")
+        old = list(meta.videos.get(source.source_id, {}).get("episodes", []))
+        indices = _allocate(meta, source.source_id, len(source.episodes))
+        _drop_episodes(meta, txn, [i for i in old if i not in indices])
+        cfg = meta.settings
+        for k, (episode, index) in enumerate(zip(source.episodes, indices)):
+            image = write_frames_video(episode.frames, txn.stage_path(video_file(index, cfg)), cfg.image_size_px,
+                                       meta.fps, cfg.crf)
+            state = episode.state.astype(np.float32)
+            _stage_episode(meta, txn, index, state, source.fov_deg, image, episode.instruction, {
+                "video_id": source.source_id, "span_index": k, "start_frame": 0, "end_frame": episode.num_frames,
+                "hand": episode.hand, "instruction": episode.instruction, "rephrasings": [], "primitives": [],
+                **episode.extra,
+            })
+        meta.videos.setdefault(source.source_id, {}).update(
+            episodes=indices, kind="recorded", fps=source.fps, fov_deg=list(source.fov_deg),
+            fingerprint=source.fingerprint,
+        )
+        meta.stage(txn)
+        txn.commit()
+    return VideoUpdate(source.source_id, indices, [i for i in old if i not in indices],
+                       sum(e.num_frames for e in source.episodes), time.perf_counter() - started)
 
 
 def remove_video(root: Path | str, video_id: str) -> list[int]:
