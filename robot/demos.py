@@ -17,15 +17,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from robot.drivers.base import WristPose
 from robot.mapping.shadow import JOINT_NAMES, shadow_to_human
 from robot.policy_adapter import RIGHT_HAND, STATE_MASK
 from robot.sim.driver import SimHandDriver
 from robot.sim.recording import EpisodeRecord, record_episode
-from robot.sim.tasks import TASKS, get_task
+from robot.sim.tasks import get_task
 from vitra_core.episodes import DatasetSettings, RecordedEpisode, RecordedEpisodesInput, add_recorded
+from vitra_core.config import RobotDemosSettings
 from vitra_core.episodes.state_layout import ACTION_DIM, STATE_DIM
 from vitra_core.errors import VitraError
 from vitra_core.fsutil import write_json_atomic
@@ -35,18 +36,6 @@ DATASET_DIR = "robot_demos"  # under the data root
 REPORT_FILE = "meta/robot_demos.json"
 ROBOT_TYPE = "shadow_hand_sim"
 TRAINING_EPISODES = "successful demonstrations only; failed ones are counted here but not written"
-
-
-class DemoSettings(BaseModel):
-    """How many demos of which tasks, at what control rate and image size."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    episodes_per_task: int = Field(20, ge=1, description="demos per task, seeds 0..n-1")
-    tasks: list[str] = Field(default_factory=lambda: list(TASKS))
-    control_hz: float = Field(10.0, gt=0, description="control rate = the dataset's fps")
-    image_size_px: int = Field(224, ge=16)
-    crf: int = Field(23, ge=0, le=51)
 
 
 class TaskDemos(BaseModel):
@@ -65,7 +54,7 @@ class TaskDemos(BaseModel):
 class DemoReport(BaseModel):
     """`meta/robot_demos.json`: the build's settings and the demonstrators' record per task."""
 
-    settings: DemoSettings
+    settings: RobotDemosSettings
     tasks: dict[str, TaskDemos]
     episodes: int
     frames: int
@@ -108,7 +97,7 @@ def _replacing(root: Path) -> Iterator[Path]:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _record_task(dataset: Path, task: str, settings: DemoSettings, dataset_settings: DatasetSettings,
+def _record_task(dataset: Path, task: str, settings: RobotDemosSettings, dataset_settings: DatasetSettings,
                  preview: list[np.ndarray]) -> TaskDemos:
     """Record and write one task's demos (one source per demo, so memory holds one episode at a time)."""
     failed, indices, frames = [], [], 0
@@ -134,13 +123,13 @@ def _record_task(dataset: Path, task: str, settings: DemoSettings, dataset_setti
                      success_rate=(n - len(failed)) / n, failed_seeds=failed, episode_indices=indices, frames=frames)
 
 
-def build_robot_demos(root: Path | str, settings: DemoSettings | None = None) -> tuple[DemoReport, np.ndarray]:
+def build_robot_demos(root: Path | str, settings: RobotDemosSettings | None = None) -> tuple[DemoReport, np.ndarray]:
     """Record every task's demos and write the dataset at `root`, replacing what was there.
 
     Returns the report (also written to `root/meta/robot_demos.json`) and a preview RGB image
     [tasks * S, 4 * S, 3] (a row of four frames of each task's first successful demo).
     """
-    settings = settings or DemoSettings()
+    settings = settings or RobotDemosSettings()
     for task in settings.tasks:
         get_task(task)  # unknown names fail before anything is recorded
     root = Path(root)

@@ -1,29 +1,18 @@
 """`robot_demos`: scripted demonstrations of the simulated Shadow hand as a LeRobot-format episode dataset."""
 
-from dagster import AssetExecutionContext, Config, DataVersion, MaterializeResult, MetadataValue, asset
-from pydantic import Field
+from dagster import AssetExecutionContext, DataVersion, MaterializeResult, MetadataValue, asset
 
 from robot.demos import (
     CODE_VERSION,
     DATASET_DIR,
     TRAINING_EPISODES,
     DemoReport,
-    DemoSettings,
     build_robot_demos,
     dataset_fingerprint,
 )
-from robot.sim.tasks import TASKS
 from vitra_assets.metadata import image_markdown
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.imaging import encode_jpeg
-
-
-class RobotDemosConfig(Config):
-    """Run-time knobs (until they live in configs/): demos per task, tasks, control rate."""
-
-    episodes_per_task: int = Field(20, ge=1)
-    tasks: list[str] = Field(default_factory=lambda: list(TASKS))
-    control_hz: float = Field(10.0, gt=0)
 
 
 def _task_table(report: DemoReport) -> MetadataValue:
@@ -34,12 +23,11 @@ def _task_table(report: DemoReport) -> MetadataValue:
 
 
 @asset(code_version=CODE_VERSION, group_name="robot", kinds={"lerobot", "mujoco"})
-def robot_demos(
-    context: AssetExecutionContext, config: RobotDemosConfig, vitra: VitraConfigResource
-) -> MaterializeResult:
+def robot_demos(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
     """Records every task's scripted demos through the sim driver; successful ones become the dataset's episodes."""
-    root = vitra.layout().root / DATASET_DIR
-    report, preview = build_robot_demos(root, DemoSettings(**config.model_dump()))
+    cfg = vitra.load()
+    root = cfg.data_root / DATASET_DIR
+    report, preview = build_robot_demos(root, cfg.robot_demos)
     context.log.info(f"{report.episodes} episodes, {report.frames} frames; " + ", ".join(
         f"{t.task} {t.successes}/{t.demos}" for t in report.tasks.values()))
     fingerprint = dataset_fingerprint(root)

@@ -12,10 +12,8 @@ from vitra_assets.robot_demos import robot_demos
 
 @pytest.mark.slow
 def test_robot_demos_asset_writes_two_demos_per_task_and_reports_their_success(tmp_project):
-    result = materialize(
-        [robot_demos], resources={"vitra": tmp_project.resource()},
-        run_config={"ops": {"robot_demos": {"config": {"episodes_per_task": 2}}}},
-    )
+    tmp_project.overrides["robot_demos.episodes_per_task"] = "2"
+    result = materialize([robot_demos], resources={"vitra": tmp_project.resource()})
     assert result.success
     materialization = result.asset_materializations_for_node("robot_demos")[0]
     meta = {key: value.value for key, value in materialization.metadata.items()}

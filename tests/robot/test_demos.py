@@ -9,7 +9,6 @@ import pytest
 import robot.demos as demos
 from robot.demos import (
     DemoBuildError,
-    DemoSettings,
     build_robot_demos,
     dataset_fingerprint,
     read_demo_report,
@@ -18,6 +17,7 @@ from robot.demos import (
 from robot.drivers.base import WristPose
 from robot.evaluation import rollout
 from robot.mapping.shadow import shadow_to_human
+from vitra_core.config import RobotDemosSettings
 from robot.sim.recording import record_episode
 from robot.sim.tasks import TASKS, UnknownTaskError
 from vitra_core.episodes import (
@@ -36,7 +36,7 @@ SMALL = {"tasks": ["reach"], "image_size_px": 64}  # reach is the shortest task 
 @pytest.fixture(scope="module")
 def reach_demos(tmp_path_factory):
     root = tmp_path_factory.mktemp("demos") / "robot_demos"
-    report, preview = build_robot_demos(root, DemoSettings(episodes_per_task=2, **SMALL))
+    report, preview = build_robot_demos(root, RobotDemosSettings(episodes_per_task=2, **SMALL))
     return root, report, preview
 
 
@@ -79,7 +79,7 @@ def test_each_demo_records_its_seed_and_success_and_the_report_is_in_meta(reach_
 
 def test_the_same_settings_build_the_same_dataset(reach_demos, tmp_path):
     root, report, _ = reach_demos
-    again, _ = build_robot_demos(tmp_path / "again", DemoSettings(episodes_per_task=2, **SMALL))
+    again, _ = build_robot_demos(tmp_path / "again", RobotDemosSettings(episodes_per_task=2, **SMALL))
     assert again == report
     assert dataset_fingerprint(tmp_path / "again") == dataset_fingerprint(root)
 
@@ -90,7 +90,7 @@ def test_failed_demos_are_counted_but_not_written(tmp_path, monkeypatch):
         return dataclasses.replace(record, success=seed % 2 == 0)
 
     monkeypatch.setattr(demos, "record_episode", failing_odd_seeds)
-    report, _ = build_robot_demos(tmp_path / "d", DemoSettings(episodes_per_task=2, **SMALL))
+    report, _ = build_robot_demos(tmp_path / "d", RobotDemosSettings(episodes_per_task=2, **SMALL))
     reach = report.tasks["reach"]
     assert (reach.demos, reach.successes, reach.success_rate, reach.failed_seeds) == (2, 1, 0.5, [1])
     assert reach.episode_indices == [0] and report.episodes == 1
@@ -100,7 +100,7 @@ def test_failed_demos_are_counted_but_not_written(tmp_path, monkeypatch):
 
 def test_a_failed_build_leaves_the_previous_dataset_untouched(tmp_path, monkeypatch):
     root = tmp_path / "robot_demos"
-    build_robot_demos(root, DemoSettings(episodes_per_task=1, **SMALL))
+    build_robot_demos(root, RobotDemosSettings(episodes_per_task=1, **SMALL))
     before = dataset_fingerprint(root)
 
     def broken(driver, seed):
@@ -108,7 +108,7 @@ def test_a_failed_build_leaves_the_previous_dataset_untouched(tmp_path, monkeypa
 
     monkeypatch.setattr(demos, "record_episode", broken)
     with pytest.raises(RuntimeError, match="seed 0"):
-        build_robot_demos(root, DemoSettings(episodes_per_task=2, **SMALL))
+        build_robot_demos(root, RobotDemosSettings(episodes_per_task=2, **SMALL))
     assert dataset_fingerprint(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["robot_demos"]
 
@@ -119,13 +119,13 @@ def test_a_task_without_any_successful_demo_fails_the_build(tmp_path, monkeypatc
 
     monkeypatch.setattr(demos, "record_episode", failing)
     with pytest.raises(DemoBuildError, match="no demonstration of reach succeeded"):
-        build_robot_demos(tmp_path / "d", DemoSettings(episodes_per_task=1, **SMALL))
+        build_robot_demos(tmp_path / "d", RobotDemosSettings(episodes_per_task=1, **SMALL))
     assert not (tmp_path / "d").exists()
 
 
 def test_unknown_tasks_fail_before_recording(tmp_path):
     with pytest.raises(UnknownTaskError, match="juggle"):
-        build_robot_demos(tmp_path / "d", DemoSettings(tasks=["reach", "juggle"]))
+        build_robot_demos(tmp_path / "d", RobotDemosSettings(tasks=["reach", "juggle"]))
     with pytest.raises(DemoBuildError, match="no robot demo report"):
         read_demo_report(tmp_path / "d")
 
