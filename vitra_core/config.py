@@ -117,6 +117,28 @@ class TrainingConfig(_Section):
     torchrun: TorchrunConfig = TorchrunConfig()
 
 
+class RobotDemosSettings(_Section):
+    """How many scripted demos of which simulated tasks (robot.sim names), at what control rate and image size."""
+
+    episodes_per_task: int = Field(20, ge=1, description="demos per task, seeds 0..n-1")
+    tasks: list[str] = Field(default_factory=lambda: ["palm_ball", "reach", "table_grasp"])
+    control_hz: float = Field(10.0, gt=0, description="control rate = the dataset's fps")
+    image_size_px: int = Field(224, ge=16)
+    crf: int = Field(23, ge=0, le=51)
+
+
+class DeployConfig(_Section):
+    """How `deployed_policy` reaches the hand controller and signs what it sends."""
+
+    controller_config: Path = Field(Path("configs/controller.yaml"), description="the controller's own config")
+    url: str | None = Field(None, description="default: http://<host>:<port> of controller_config")
+    token_env: str = Field("VITRA_CONTROLLER_TOKEN", description="environment variable holding the deploy token")
+    signing_key: Path = Field(Path(".vitra/keys/bundle_signing_key.pem"), description="Ed25519 private key (PEM)")
+    bundles_dir: Path = Field(Path(".vitra/bundles"), description="signed bundles built for deployment")
+    model: str = Field("vitra-policy", description="registered model to deploy: its `champion`, else the newest")
+    min_rate_fraction: float = Field(0.9, gt=0, le=1, description="the check wants the loop at this share of its rate")
+
+
 class VitraConfig(_Section):
     profile: str = "default"
     project_root: Path = Field(Path("."), exclude=True)
@@ -134,7 +156,9 @@ class VitraConfig(_Section):
     training: TrainingConfig = TrainingConfig()
     pretrain: PretrainSettings = PretrainSettings()
     finetune: FinetuneSettings = FinetuneSettings()
+    robot_demos: RobotDemosSettings = RobotDemosSettings()
     policy_eval: PolicyEvalSettings = PolicyEvalSettings()
+    deploy: DeployConfig = DeployConfig()
 
     def resolve(self, path: Path | str) -> Path:
         """An absolute path for a project-relative one."""
