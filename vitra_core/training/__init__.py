@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from vitra_core.training.train_config import TrainConfig
 
 if TYPE_CHECKING:
-    from vitra_core.training.loop import TrainResult, TrainingError, train
+    from vitra_core.training.loop import TrainingError, TrainResult, train
 
 __all__ = ["TrainConfig", "TrainResult", "TrainingError", "train"]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from tqdm import tqdm
 
 from vitra_core.fsutil import publish_dir, write_json_atomic
 from vitra_core.training.settings import TrainingJobSettings
@@ -75,8 +76,14 @@ def run_training_job(settings: TrainingJobSettings, *, name: str, dataset_root: 
               "dataset": {"dvc_md5": dataset_dvc_md5, "episodes": len(episodes), "root": str(dataset_root)},
               "git_commit": commit, **extra}
     tags = {"vitra.job": name, "vitra.dataset_dvc_md5": dataset_dvc_md5, "mlflow.source.git.commit": commit}
-    with tracked_run(tracking, settings.experiment, name, params, tags) as run:
-        result = train(model_config, train_config, dataset_root, work_dir, episodes=episodes, on_step=run.log_step)
+    with tracked_run(tracking, settings.experiment, name, params, tags) as run, \
+            tqdm(total=train_config.steps, desc=name, unit="step", disable=None) as bar:  # None: only on a terminal
+        def on_step(step: int, metrics: dict[str, float]) -> None:
+            run.log_step(step, metrics)
+            bar.update(step - bar.n)
+            bar.set_postfix(loss=f"{metrics['loss']:.3f}")
+
+        result = train(model_config, train_config, dataset_root, work_dir, episodes=episodes, on_step=on_step)
         run.log_metrics({"first_loss": result.losses[0], "final_loss": result.final_loss, "train_seconds": result.seconds})
         run.log_dict(result.normaliser, "normaliser.json")
         checkpoints = sorted((work_dir / "checkpoints").glob("step_*"))
@@ -96,3 +103,11 @@ def run_training_job(settings: TrainingJobSettings, *, name: str, dataset_root: 
     write_json_atomic(staging / RUN_FILE, record)
     publish_dir(staging, out_dir)
     return record
+
+
+def training_record_of_run(tracking_uri: str, run_id: str) -> TrainingRecord:
+    """The training record a job logged to its MLflow run (for a model fetched from the registry)."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    return TrainingRecord.model_validate(mlflow.artifacts.load_dict(f"runs:/{run_id}/{RUN_FILE}"))
