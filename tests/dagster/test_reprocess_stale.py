@@ -1,0 +1,76 @@
+"""`vitra reprocess --stale`: a bumped code version re-runs that stage and what follows it, for every video,
+and nothing else."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from click.testing import CliRunner
+from dagster import AssetKey
+
+import vitra_assets.definitions
+from tests.dagster.daemon import materialization_count
+from vitra_assets.cli import main
+from vitra_assets.definitions import PER_VIDEO_ASSETS
+from vitra_assets.episodes import episodes
+from vitra_assets.reprocess import stale_partitions
+from vitra_assets.segments import segments
+from vitra_core.segments.stage import CODE_VERSION as SEGMENTS_CODE_VERSION
+
+CLIPS = ["lavila/ego4d_3c0dffd0_012_014.mp4", "lavila/ego4d_cf7c12db.gif"]
+CHAIN = [asset.key for asset in PER_VIDEO_ASSETS]
+
+
+def vitra(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def with_bumped_segments():
+    bumped = f"{SEGMENTS_CODE_VERSION}-bumped"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Definitions.map_asset_specs is a preview API
+        return vitra_assets.definitions.defs.map_asset_specs(
+            func=lambda spec: spec.replace_attributes(code_version=bumped) if spec.key == segments.key else spec
+        ), bumped
+
+
+@pytest.mark.slow
+def test_bumped_segments_version_reprocesses_segments_and_captions_of_both_videos_only(
+    shared_data, disk_instance, monkeypatch
+):
+    vitra("ingest", *(str(shared_data / clip) for clip in CLIPS))
+    videos = disk_instance.get_dynamic_partitions("videos")
+    assert len(videos) == 2
+    assert stale_partitions(disk_instance, vitra_assets.definitions.defs, CHAIN) == []
+    assert "no stale partitions" in vitra("reprocess", "--stale", "--dry-run")
+    runs_before = {run.run_id for run in disk_instance.get_runs()}
+
+    bumped_defs, bumped = with_bumped_segments()
+    monkeypatch.setattr(vitra_assets.definitions, "defs", bumped_defs)
+    listing = vitra("reprocess", "--stale", "--dry-run")
+    for video in videos:
+        [row] = [line.split() for line in listing.splitlines() if line.startswith(video)]
+        assert row[1] == "segments" and row[3] == bumped and row[4:] == ["segments", "captions"]
+    assert {run.run_id for run in disk_instance.get_runs()} == runs_before  # a dry run launches nothing
+
+    vitra("reprocess", "--stale")
+    new_runs = [run for run in disk_instance.get_runs() if run.run_id not in runs_before]
+    per_video = {run.tags["dagster/partition"]: run.asset_selection for run in new_runs if "dagster/partition" in run.tags}
+    assert per_video == {video: {segments.key, AssetKey("captions")} for video in videos}
+    assert [run.asset_selection for run in new_runs if not run.tags.get("dagster/partition")] == [{episodes.key}]
+    for video in videos:
+        counts = {key.to_user_string(): materialization_count(disk_instance, key, video) for key in CHAIN}
+        assert counts == {"raw_clips": 1, "hand_poses": 1, "segments": 2, "captions": 2}, video
+    assert all(run.status.value == "SUCCESS" for run in new_runs)
+    assert materialization_count(disk_instance, episodes.key) == 2
+    assert stale_partitions(disk_instance, bumped_defs, CHAIN) == []
+    assert "no stale partitions" in vitra("reprocess", "--stale")
+    assert len(disk_instance.get_runs()) == len(runs_before) + 3  # nothing stale left, nothing launched
+
+
+def test_reprocess_without_a_selection_is_a_usage_error(disk_instance):
+    result = CliRunner().invoke(main, ["reprocess"])
+    assert result.exit_code == 2 and "--stale" in result.output

@@ -1,0 +1,32 @@
+"""Declarative automation: corpus-level assets follow the per-video stages by themselves.
+
+Per-video runs are started by the inbox sensor (one run per new video, see docs/operations.md for
+why not an AutomationCondition); what depends on the whole corpus is declared here and evaluated by
+one automation sensor, so the UI shows for each tick why `episodes` did or did not run.
+"""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus
+
+AUTOMATION_SENSOR = "automation_sensor"
+
+# `eager()` without its `~any_deps_missing()`: with per-video parents, one failed or quarantined video
+# would hold the whole dataset back forever. Waiting while any video is in flight batches a burst of
+# ingests into one dataset update and never reads a video halfway through reprocessing.
+EPISODES_CONDITION = (
+    AutomationCondition.any_deps_updated().since_last_handled()
+    & ~AutomationCondition.any_deps_in_progress()
+    & ~AutomationCondition.in_progress()
+).with_label("a video's captions changed and no video is in flight")
+
+
+def build_automation_sensor(interval_s: int) -> AutomationConditionSensorDefinition:
+    """Evaluates every asset's automation condition (assets without one are ignored), on by default."""
+    return AutomationConditionSensorDefinition(
+        AUTOMATION_SENSOR,
+        target=AssetSelection.all(),
+        default_status=DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=interval_s,
+        description="Declarative automation: updates `episodes` once captioned videos change.",
+    )
