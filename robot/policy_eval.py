@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from robot.evaluation import EvaluationReport, evaluate_policy, evaluate_scripted
+from robot.evaluation import EvalSettings, EvaluationReport, evaluate_policy, evaluate_scripted
 from vitra_core.config import VitraConfig
 from vitra_core.training.finetune import FINETUNED_DIR, SCRATCH_DIR
 from vitra_core.training.job import read_training_record
@@ -51,16 +51,15 @@ def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, Eva
     promoted)."""
     from vitra_core.model import VLAPolicy
 
-    settings = cfg.policy_eval
-    seeds = list(range(settings.first_seed, settings.first_seed + settings.seeds_per_task))
+    seeds = list(range(cfg.policy_eval.first_seed, cfg.policy_eval.first_seed + cfg.policy_eval.seeds_per_task))
+    settings = EvalSettings(seeds=seeds, execute_steps=cfg.policy_eval.execute_steps)
     tracking = tracking_target(cfg)
     learned = {FINETUNED: cfg.data_root / FINETUNED_DIR, SCRATCH: cfg.data_root / SCRATCH_DIR}
     reports: dict[str, EvaluationReport] = {}
     for name, policy_dir in learned.items():
         failures = work_dir / "failed_rollouts" / policy_dir.name
-        reports[name] = evaluate_policy(VLAPolicy.load(policy_dir), name, seeds=seeds,
-                                        execute_steps=settings.execute_steps, failure_dir=failures)
-    reports[SCRIPTED] = evaluate_scripted(seeds=seeds)
+        reports[name] = evaluate_policy(VLAPolicy.load(policy_dir), name, settings, failure_dir=failures)
+    reports[SCRIPTED] = evaluate_scripted(EvalSettings.for_scripted(seeds=seeds))
     table = comparison_table(reports)
     for name, policy_dir in learned.items():
         record = read_training_record(policy_dir)

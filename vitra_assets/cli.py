@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from robot.cli import bundle, controller
 from vitra_core.config import VitraConfig, load_config
 from vitra_core.errors import VitraError
 
@@ -187,8 +188,9 @@ def status(ctx: click.Context) -> None:
 @main.command()
 @click.option("--samples", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of sample clips (default: paths.samples in the config).")
+@click.option("--keep-controller", is_flag=True, help="Leave the hand controller running after the deployment.")
 @click.pass_context
-def demo(ctx: click.Context, samples: Path | None) -> None:
+def demo(ctx: click.Context, samples: Path | None, keep_controller: bool) -> None:
     """Run the main job on the bundled sample clips, then print what was produced.
 
     Safe to repeat: videos already ingested and partitions already materialized are skipped.
@@ -201,8 +203,31 @@ def demo(ctx: click.Context, samples: Path | None) -> None:
     _ingest(cfg, [samples], run=True)
     click.echo("")
     _print_status(cfg)
-    click.echo("\nSource videos are versioned with DVC: commit data/raw/*.dvc to record them in git.")
+    _demo_model_to_controller(cfg, keep_controller)
+    click.echo("\nSource videos are versioned with DVC: commit data/raw/*.dvc and dvc.lock to record them in git.")
     click.echo("Explore it:  .venv/bin/vitra ui   (Dagster UI: assets, partitions, runs, lineage)")
+    click.echo(f"MLflow:      .venv/bin/mlflow ui --backend-store-uri {cfg.mlflow_tracking_uri}")
+    if not keep_controller:
+        click.echo(f"Controller:  .venv/bin/vitra controller serve --config {cfg.deploy.controller_config}  "
+                   "(comes back with the deployed policy)")
+
+
+def _demo_model_to_controller(cfg: VitraConfig, keep_controller: bool) -> None:
+    """Pretrain, evaluate, record robot demos, fine-tune, evaluate roll-outs, deploy; then the summary."""
+    from vitra_assets.definitions import MODEL_ASSETS, ROBOT_ASSETS, defs
+    from vitra_assets.demo import deploy_on_local_controller, run_chain, summary
+    from vitra_assets.instance import project_instance
+    from vitra_assets.lineage import render_lineage
+
+    instance = project_instance(cfg)
+    *before_deploy, deploy = [asset.key for asset in MODEL_ASSETS + ROBOT_ASSETS]
+    try:
+        run_chain(cfg, instance, defs, before_deploy, click.echo)
+        deploy_on_local_controller(cfg, instance, defs, deploy, click.echo, keep_controller,
+                                   then=lambda process: click.echo("\nlineage:\n" + render_lineage(cfg, process.client().policy())))
+    except VitraError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary(instance, ["episodes", *(key.to_user_string() for key in [*before_deploy, deploy])]))
 
 
 @main.command()
@@ -269,6 +294,23 @@ def train_pretrain(ctx: click.Context, evaluate: bool) -> None:
         click.echo("champion: " + ("this version" if promoted else "unchanged (this version did not beat it)"))
 
 
+@main.command()
+@click.option("--url", default=None, help="Controller URL (default: deploy.url, else configs/robot/controller.yaml's host:port).")
+@click.pass_context
+def lineage(ctx: click.Context, url: str | None) -> None:
+    """Trace the controller's active policy back to its MLflow run, pretrained model, episodes (DVC hash),
+    source videos (SHA-256) and the code version of every stage that built them."""
+    from robot.deploy_client import DeployClient
+    from vitra_assets.controller import controller_url
+    from vitra_assets.lineage import render_lineage
+
+    cfg = _config(ctx)
+    policy = DeployClient(url or controller_url(cfg)).policy()
+    if not policy["bundle_id"]:
+        raise click.ClickException("the controller has no active policy (deploy one: materialize deployed_policy)")
+    click.echo(render_lineage(cfg, policy))
+
+
 @main.group()
 def export() -> None:
     """Export data in other projects' formats."""
@@ -288,3 +330,7 @@ def export_vitra_npy_command(ctx: click.Context, out: Path | None) -> None:
     out = out or cfg.data_root / "vitra_npy"
     written = export_vitra_npy(dataset_dir(DataLayout(cfg.data_root)), out)
     click.echo(f"wrote {len(written)} episode file(s) to {out}")
+
+
+main.add_command(controller)
+main.add_command(bundle)

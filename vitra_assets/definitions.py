@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from vitra_assets.automation import build_automation_sensor
 from vitra_assets.captions import captions
+from vitra_assets.controller import ControllerResource, controller_url
+from vitra_assets.deployed_policy import deployed_policy
+from vitra_assets.finetuned_policy import finetuned_policy
+from vitra_assets.policy_eval import policy_eval
+from vitra_assets.pretrained_vla import pretrained_vla
+from vitra_assets.robot_demos import robot_demos
+from vitra_assets.training_trigger import build_training_trigger
+from vitra_assets.vla_eval import vla_eval
 from vitra_assets.episodes import episodes
+from vitra_assets.executor import build_executor
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.inbox import build_inbox_sensor
 from vitra_assets.raw_clips import raw_clips
@@ -16,13 +26,22 @@ from vitra_core.config import VitraConfig, load_config
 
 # The per-video stages in order: a new video's run materializes all of them.
 PER_VIDEO_ASSETS = [raw_clips, hand_poses, segments, captions]
+# Corpus-level assets after the dataset, in order: the model, then the robot side.
+MODEL_ASSETS = [pretrained_vla, vla_eval]
+ROBOT_ASSETS = [robot_demos, finetuned_policy, policy_eval, deployed_policy]
 
 
 def build_definitions(cfg: VitraConfig) -> Definitions:
     return Definitions(
-        assets=[*PER_VIDEO_ASSETS, episodes],
-        sensors=[build_inbox_sensor(cfg.inbox.poll_interval_s, PER_VIDEO_ASSETS)],
-        resources={"vitra": VitraConfigResource()},
+        assets=[*PER_VIDEO_ASSETS, episodes, *MODEL_ASSETS, *ROBOT_ASSETS],
+        sensors=[
+            build_inbox_sensor(cfg.inbox.poll_interval_s, PER_VIDEO_ASSETS),
+            build_automation_sensor(cfg.dagster.automation_interval_s),
+            build_training_trigger(pretrained_vla.key, cfg.training.trigger),
+        ],
+        resources={"vitra": VitraConfigResource(),
+                   "controller": ControllerResource(url=controller_url(cfg), token_env=cfg.deploy.token_env)},
+        executor=build_executor(cfg),
     )
 
 

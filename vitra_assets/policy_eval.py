@@ -23,7 +23,7 @@ def policy_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> M
         "success_rate_finetuned": mean_success(reports[FINETUNED]),
         "success_rate_scratch": mean_success(reports[SCRATCH]),
         "success_rate_demonstrator": mean_success(reports[SCRIPTED]),
-        "seeds": ", ".join(map(str, reports[FINETUNED].seeds)),
+        "seeds": ", ".join(map(str, reports[FINETUNED].settings.seeds)),
         "failed_rollout_videos": sum(r.video is not None for rep in reports.values() for r in rep.rollouts),
         f"promoted_to_{CHAMPION}": promoted,
         "champion_metric": CHAMPION_METRIC,

@@ -130,7 +130,7 @@ class RobotDemosSettings(_Section):
 class DeployConfig(_Section):
     """How `deployed_policy` reaches the hand controller and signs what it sends."""
 
-    controller_config: Path = Field(Path("configs/controller.yaml"), description="the controller's own config")
+    controller_config: Path = Field(Path("configs/robot/controller.yaml"), description="the controller's own config")
     url: str | None = Field(None, description="default: http://<host>:<port> of controller_config")
     token_env: str = Field("VITRA_CONTROLLER_TOKEN", description="environment variable holding the deploy token")
     signing_key: Path = Field(Path(".vitra/keys/bundle_signing_key.pem"), description="Ed25519 private key (PEM)")

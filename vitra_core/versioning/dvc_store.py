@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -62,7 +62,9 @@ class DvcStore:
         with open(lock_path, "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                with Repo(str(self.repo_root), config=overrides) as repo:
+                # DVC's run cache builds stages relative to the working directory and refuses one
+                # outside the repository (a Dagster run's cwd is the code location's, not the data's)
+                with chdir(self.repo_root), Repo(str(self.repo_root), config=overrides) as repo:
                     yield repo
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,111 @@
+"""The rest of the main job after the dataset: model, robot side, deployment on a local controller, summary.
+
+Each corpus asset runs only when it was never built or something upstream was materialized after it,
+so a repeated `vitra demo` does no work twice. The controller is started as its own process for the
+deployment and stopped at the end (its store keeps the deployed bundle for the next start).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from dagster import AssetKey, DagsterInstance, Definitions
+
+from robot.bundle import write_keypair
+from robot.controller.process import ControllerProcess
+from vitra_assets.controller import controller_url
+from vitra_assets.runner import materialize_corpus_asset
+from vitra_core.config import VitraConfig
+from vitra_core.errors import VitraError
+
+# Asset -> the metadata keys the summary prints for it.
+SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "episodes": ("episodes", "frames", "dvc_md5"),
+    "pretrained_vla": ("model", "first_loss", "final_loss", "steps", "train_seconds", "held_out_videos"),
+    "vla_eval": ("errors",),
+    "robot_demos": ("demonstrators", "episodes", "frames"),
+    "finetuned_policy": ("training",),
+    "policy_eval": ("success",),
+    "deployed_policy": ("model", "bundle_id", "controller_url", "loop_rate_hz"),
+}
+
+
+def _latest_timestamp(instance: DagsterInstance, key: AssetKey) -> float | None:
+    event = instance.get_latest_materialization_event(key)
+    return event.timestamp if event else None
+
+
+def outdated(instance: DagsterInstance, defs: Definitions, key: AssetKey) -> bool:
+    """Never materialized, or an upstream asset was materialized after it."""
+    built = _latest_timestamp(instance, key)
+    if built is None:
+        return True
+    upstream = defs.resolve_asset_graph().get(key).parent_keys
+    return any((_latest_timestamp(instance, parent) or 0.0) > built for parent in upstream)
+
+
+def ensure_signing_key(cfg: VitraConfig) -> Path:
+    """The configured bundle signing key, created (with its public half beside it) on first use."""
+    key = cfg.resolve(cfg.deploy.signing_key)
+    if not key.exists():
+        write_keypair(key.parent)
+    return key
+
+
+def run_chain(cfg: VitraConfig, instance: DagsterInstance, defs: Definitions, keys: list[AssetKey],
+              echo: Callable[[str], None]) -> list[str]:
+    """Materialize each outdated asset of `keys` in order; stop at the first failure. Returns the ones run."""
+    ran = []
+    for key in keys:
+        name = key.to_user_string()
+        if not outdated(instance, defs, key):
+            echo(f"{name}: up to date")
+            continue
+        echo(f"{name}: running ...")
+        if not materialize_corpus_asset(instance, defs, key):
+            raise VitraError(f"{name} failed; see its run in the Dagster UI (`vitra ui`, Runs)")
+        ran.append(name)
+    return ran
+
+
+def deploy_on_local_controller(cfg: VitraConfig, instance: DagsterInstance, defs: Definitions, key: AssetKey,
+                               echo: Callable[[str], None], keep_running: bool,
+                               then: Callable[[ControllerProcess], None]) -> ControllerProcess:
+    """Start the controller of configs/robot/controller.yaml with a fresh token, materialize `key` (the
+    deployment) against it, call `then` while it runs; stop it afterwards unless `keep_running`."""
+    ensure_signing_key(cfg)
+    token = os.environ.get(cfg.deploy.token_env) or secrets.token_urlsafe(24)
+    os.environ[cfg.deploy.token_env] = token  # the ControllerResource reads it in this process
+    port = int(controller_url(cfg).rsplit(":", 1)[1])
+    process = ControllerProcess(cfg.resolve(cfg.deploy.controller_config), token, cfg.deploy.token_env, port=port)
+    echo(f"controller: starting on {process.url} (log {process.log_path})")
+    process.start()
+    try:
+        echo(f"{key.to_user_string()}: running ...")
+        if not materialize_corpus_asset(instance, defs, key):
+            raise VitraError(f"{key.to_user_string()} failed; controller log: {process.log_path}")
+        then(process)
+    finally:
+        if not keep_running:
+            process.stop()
+    return process
+
+
+def summary(instance: DagsterInstance, names: list[str]) -> str:
+    """The key figures of each asset's latest materialization, as text."""
+    lines = []
+    for name in names:
+        event = instance.get_latest_materialization_event(AssetKey(name))
+        if event is None:
+            continue
+        metadata = event.asset_materialization.metadata
+        lines.append(f"\n{name}:")
+        for key in SUMMARY_KEYS.get(name, ()):
+            if key in metadata:
+                value = metadata[key].value
+                text = str(value)
+                lines.append(("  " + text.replace("\n", "\n  ")) if "\n" in text else f"  {key}: {text}")
+    return "\n".join(lines)
