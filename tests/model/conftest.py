@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
+from tests.training.conftest import one_thread  # noqa: F401  (autouse: one torch thread)
 from vitra_core.episodes.state_layout import ACTION_DIM
 from vitra_core.model import Normaliser
 
@@ -15,14 +15,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may be downloaded
 
 INSTRUCTION = "Left hand: None. Right hand: Pick up the bottle."
 TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
