@@ -80,7 +80,8 @@ def deploy_on_local_controller(cfg: VitraConfig, instance: DagsterInstance, defs
     token = os.environ.get(cfg.deploy.token_env) or secrets.token_urlsafe(24)
     os.environ[cfg.deploy.token_env] = token  # the ControllerResource reads it in this process
     port = int(controller_url(cfg).rsplit(":", 1)[1])
-    process = ControllerProcess(cfg.resolve(cfg.deploy.controller_config), token, cfg.deploy.token_env, port=port)
+    process = ControllerProcess(cfg.resolve(cfg.deploy.controller_config), token, cfg.deploy.token_env, port=port,
+                                log_dir=cfg.runs_dir.parent)
     echo(f"controller: starting on {process.url} (log {process.log_path})")
     process.start()
     try:

@@ -27,13 +27,14 @@ def free_port() -> int:
 class ControllerProcess:
     """Start, stop (SIGTERM) or kill (SIGKILL) one controller; its output goes to `log_path`."""
 
-    def __init__(self, config_path: Path, token: str, token_env: str, port: int | None = None):
+    def __init__(self, config_path: Path, token: str, token_env: str, port: int | None = None,
+                 log_dir: Path | None = None):
         self.config_path = config_path
         self.token = token
         self.token_env = token_env
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = config_path.parent / f"controller-{self.port}.log"
+        self.log_path = (log_dir or config_path.parent) / f"controller-{self.port}.log"
         self.proc: subprocess.Popen | None = None
         self.started_state: dict | None = None  # GET /state as soon as the controller was healthy
 
