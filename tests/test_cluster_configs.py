@@ -189,3 +189,18 @@ def test_the_k8s_executor_needs_dagster_k8s_and_is_configured_from_the_profile(c
     assert isinstance(built, ExecutorDefinition) and built.name == "k8s"
     resolved = built.config_schema.resolve_config({})  # what a run of the cluster profile hands the executor
     assert resolved.success and resolved.value["config"]["max_concurrent"] == cluster.dagster.executor.k8s["max_concurrent"]
+
+
+def test_a_provided_instance_yaml_is_used_and_never_overwritten(tmp_path):
+    from vitra_assets.instance import ensure_dagster_home
+    from vitra_core.config import load_config
+
+    provided = CONFIGS / "cluster" / "dagster.yaml"
+    home = tmp_path / "home"
+    cfg = load_config("default", CONFIGS,
+                      {"dagster.home": str(home), "dagster.instance_yaml": str(provided)}, environ={})
+    ensure_dagster_home(cfg)
+    assert (home / "dagster.yaml").read_text() == provided.read_text()
+    (home / "dagster.yaml").write_text("# mounted by the cluster\n")
+    ensure_dagster_home(cfg)
+    assert (home / "dagster.yaml").read_text() == "# mounted by the cluster\n"

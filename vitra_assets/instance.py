@@ -9,7 +9,7 @@ import yaml
 from dagster import DagsterInstance
 
 from vitra_core.config import VitraConfig
-from vitra_core.fsutil import write_text_atomic
+from vitra_core.fsutil import copy_atomic, write_text_atomic
 
 
 def dagster_yaml(cfg: VitraConfig) -> dict:
@@ -28,13 +28,21 @@ def dagster_yaml(cfg: VitraConfig) -> dict:
 
 
 def ensure_dagster_home(cfg: VitraConfig) -> Path:
-    """Create DAGSTER_HOME with its `dagster.yaml` and export it for this process and its children."""
+    """Create DAGSTER_HOME with its `dagster.yaml` and export it for this process and its children.
+
+    With `dagster.instance_yaml` set, that file is the instance's: a dagster.yaml already in home (a
+    mounted ConfigMap, read-only) is left alone, a missing one is copied from it; nothing is generated.
+    """
     home = cfg.resolve(cfg.dagster.home)
     home.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(dagster_yaml(cfg), sort_keys=False)
     target = home / "dagster.yaml"
-    if not target.exists() or target.read_text() != text:
-        write_text_atomic(target, text)
+    if cfg.dagster.instance_yaml:
+        if not target.exists():
+            copy_atomic(cfg.resolve(cfg.dagster.instance_yaml), target)
+    else:
+        text = yaml.safe_dump(dagster_yaml(cfg), sort_keys=False)
+        if not target.exists() or target.read_text() != text:
+            write_text_atomic(target, text)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

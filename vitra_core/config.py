@@ -84,6 +84,8 @@ class DagsterConfig(_Section):
     max_concurrent_runs: int = Field(2, ge=1)
     automation_interval_s: int = Field(30, ge=1, description="how often declarative automation (episodes) is evaluated")
     executor: ExecutorConfig = ExecutorConfig()
+    instance_yaml: Path | None = Field(
+        None, description="use this dagster.yaml as is (e.g. a ConfigMap) instead of generating one in home")
 
     @model_validator(mode="after")
     def _postgres_needs_url(self) -> "DagsterConfig":
