@@ -246,7 +246,7 @@ def ui(ctx: click.Context, port: int, host: str) -> None:
 
 @main.group()
 def episodes() -> None:
-    """The human V-L-A episode dataset (LeRobot v2.1 format) in data/episodes."""
+    """The human V-L-A episode dataset (LeRobot v3.0 format) in data/episodes."""
 
 
 @episodes.command("build")
@@ -263,6 +263,23 @@ def episodes_build(ctx: click.Context) -> None:
     report = sync_episodes(DataLayout(cfg.data_root), cfg.episodes)
     click.echo(f"episodes: {report.episodes} episodes, {report.frames} frames; videos added {len(report.added)}, "
                f"replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}")
+
+
+@episodes.command("migrate")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Dataset folder (default: data/episodes of the configured data root).")
+@click.pass_context
+def episodes_migrate(ctx: click.Context, root: Path | None) -> None:
+    """Convert a dataset written in LeRobot v2.1 by an earlier VITRA-Ops to v3.0, in place and losslessly
+    (same frames, states, tasks and stats; the action column is added as the next state)."""
+    from vitra_core.episodes.migrate import migrate_v21
+    from vitra_core.episodes.stage import dataset_dir
+    from vitra_core.layout import DataLayout
+
+    root = root or dataset_dir(DataLayout(_config(ctx.parent.parent).data_root))
+    meta = migrate_v21(root)
+    click.echo(f"{root}: now LeRobot v3.0, {len(meta.episodes)} episodes from {len(meta.videos)} sources "
+               f"in {len(meta.videos)} file slots")
 
 
 @main.group()

@@ -28,7 +28,7 @@ def test_every_stage_end_to_end_on_two_real_clips_then_an_unchanged_rebuild(shar
     expected = sum(len(read_captions(layout, v).captions) for v in video_ids)
     assert meta["episodes"] == expected >= 4 and meta["videos_added"] == 2
     info = json.loads((layout.root / "episodes" / "meta" / "info.json").read_text())
-    assert (info["codebase_version"], info["total_episodes"], info["total_frames"]) == ("v2.1", expected, meta["frames"])
+    assert (info["codebase_version"], info["total_episodes"], info["total_frames"]) == ("v3.0", expected, meta["frames"])
     lock = yaml.safe_load((tmp_project.root / "dvc.lock").read_text())
     assert lock["stages"]["episodes"]["outs"][0]["md5"] == meta["dvc_md5"]
     assert [c.passed for c in first.get_asset_check_evaluations() if c.check_name == STATS_CHECK] == [True]

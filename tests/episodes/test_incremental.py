@@ -1,15 +1,18 @@
-"""Incremental builds: appending and reprocessing touch only the video's own files; stats merge exactly."""
+"""Incremental builds: appending touches only the new video's files, reprocessing only its own and the numbers
+(never the videos) of the sources after it; stats merge exactly."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from tests.episodes.conftest import file_digests, one_second_spans
 from vitra_core.episodes import DatasetMeta, VideoEpisodesInput, add_video, read_stats, recover, remove_video
-from vitra_core.episodes.lerobot_format import STATE_KEY, data_file, read_episode_table
+from vitra_core.episodes.lerobot_format import STATE_KEY, data_file, episodes_meta_file, read_data_table, video_file
+from vitra_core.episodes.lerobot_format import DatasetSettings
 from vitra_core.episodes.stats import compute_stats
 from vitra_core.episodes import transaction
 
@@ -18,7 +21,7 @@ def test_adding_a_video_leaves_earlier_files_byte_identical(incremental_build):
     root, before = incremental_build["root"], incremental_build["before"]
     after = file_digests(root)
     assert before and all(after[path] == digest for path, digest in before.items())
-    assert len(after) == len(before) + 2 * 4  # asl's 4 episodes: one parquet and one mp4 each
+    assert sorted(set(after) - set(before)) == [data_file(2, 1000), video_file(2, DatasetSettings())]  # asl's slot
     assert [u.episode_indices for u in incremental_build["updates"]] == [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9, 10]]
 
 
@@ -34,7 +37,8 @@ def test_incremental_stats_equal_a_from_scratch_build(incremental_build, scratch
 def test_merged_stats_equal_stats_over_all_frames(incremental_build):
     root = incremental_build["root"]
     meta = DatasetMeta.load(root)
-    states = np.concatenate([read_episode_table(root / data_file(i, 1000))[STATE_KEY] for i in sorted(meta.episodes)])
+    states = np.concatenate([read_data_table(root / data_file(meta.videos[vid]["slot"], 1000))[STATE_KEY]
+                             for vid in meta.source_order()])
     merged = read_stats(root)
     direct = compute_stats(states)
     for key in ("mean", "std", "min", "max", "count"):
@@ -47,30 +51,49 @@ def test_merged_stats_equal_stats_over_all_frames(incremental_build):
     assert merged[STATE_KEY]["count"][0] == len(states) == json.loads((root / "meta/info.json").read_text())["total_frames"]
 
 
-def test_reprocessing_a_video_replaces_only_its_episodes(dataset_copy, episode_sources):
+def _numbers(root) -> dict[str, list[tuple[int, int]]]:
+    """Per source: (episode_index, first frame index) of each episode, as LeRobot reads them from the files."""
+    meta = DatasetMeta.load(root)
+    out = {}
+    for vid in meta.source_order():
+        table = read_data_table(root / data_file(meta.videos[vid]["slot"], 1000))
+        first = np.flatnonzero(table["frame_index"] == 0)
+        out[vid] = [(int(table["episode_index"][k]), int(table["index"][k])) for k in first]
+    return out
+
+
+def test_reprocessing_a_video_rewrites_its_files_and_only_renumbers_later_ones(dataset_copy, episode_sources):
     before = file_digests(dataset_copy)
-    source = episode_sources["handlandmark"]
+    source = episode_sources["handlandmark"]  # slot 1, between cooking (0) and asl (2)
     fewer = VideoEpisodesInput(source.video_id, source.clip_path, source.poses,
                                one_second_spans(source.poses.num_frames, limit=1))
     update = add_video(dataset_copy, fewer)
     assert update.episode_indices == [3, 4] and update.removed_indices == [5, 6]
     after = file_digests(dataset_copy)
-    mine = {data_file(i, 1000) for i in range(3, 7)} | {f"videos/chunk-000/observation.images.main/episode_{i:06d}.mp4"
-                                                        for i in range(3, 7)}
-    assert {p: d for p, d in after.items() if p not in mine} == {p: d for p, d in before.items() if p not in mine}
-    assert data_file(5, 1000) not in after and data_file(6, 1000) not in after
+    settings = DatasetSettings()
+    assert after[video_file(2, settings)] == before[video_file(2, settings)]  # asl's video: renumbered, not rewritten
+    assert after[data_file(2, 1000)] != before[data_file(2, 1000)]
+    untouched = {data_file(0, 1000), video_file(0, settings)}
+    assert all(after[p] == before[p] for p in untouched)
+    numbers = _numbers(dataset_copy)
+    assert [e for e, _ in numbers["asl"]] == [5, 6, 7, 8]  # dense again
+    assert numbers["asl"][0][1] == sum(row["length"] for i, row in DatasetMeta.load(dataset_copy).episodes.items() if i < 5)
     meta = DatasetMeta.load(dataset_copy)
-    assert sorted(meta.episodes) == [0, 1, 2, 3, 4, 7, 8, 9, 10]
+    assert sorted(meta.episodes) == list(range(9))
     assert meta.episodes[4]["instruction"].startswith("Left hand: Wave")
+    stored = pq.read_table(dataset_copy / episodes_meta_file(2, 1000)).to_pylist()
+    assert [(r["episode_index"], r["dataset_from_index"], r["stats/index/min"]) for r in stored] == [
+        (e, f, [float(f)]) for e, f in numbers["asl"]]
 
     more = VideoEpisodesInput(source.video_id, source.clip_path, source.poses,
                               one_second_spans(source.poses.num_frames, limit=6))
     update = add_video(dataset_copy, more)
-    assert update.episode_indices == list(range(11, 18)) and update.removed_indices == [3, 4]
+    assert update.episode_indices == list(range(3, 10)) and update.removed_indices == []
     info = json.loads((dataset_copy / "meta/info.json").read_text())
-    assert info["total_episodes"] == 3 + 7 + 4
+    assert info["total_episodes"] == 3 + 7 + 4 == len(DatasetMeta.load(dataset_copy).episodes)
     assert remove_video(dataset_copy, "cooking") == [0, 1, 2]
-    assert sorted(DatasetMeta.load(dataset_copy).episodes) == [7, 8, 9, 10] + list(range(11, 18))
+    assert [e for vid in ("handlandmark", "asl") for e, _ in _numbers(dataset_copy)[vid]] == list(range(11))
+    assert not (dataset_copy / data_file(0, 1000)).exists()
 
 
 def test_a_failure_while_encoding_leaves_the_dataset_as_it_was(dataset_copy, episode_sources, monkeypatch):
@@ -97,5 +120,5 @@ def test_a_crash_after_commit_is_rolled_forward(dataset_copy, episode_sources, m
     assert recover(dataset_copy) == "rolled_forward"
     meta = DatasetMeta.load(dataset_copy)
     assert "asl" not in meta.videos and sorted(meta.episodes) == list(range(7))
-    assert not (dataset_copy / data_file(7, 1000)).exists()
+    assert not (dataset_copy / data_file(2, 1000)).exists()
     assert recover(dataset_copy) == "clean"

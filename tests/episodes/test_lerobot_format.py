@@ -1,138 +1,103 @@
-"""The dataset against LeRobot's v2.1 format: a schema check always, and LeRobot's own reader when available.
+"""The dataset against LeRobot's documented v3.0 layout (LeRobot's own reader: test_lerobot_real.py).
 
-LeRobot's reader runs in a separate interpreter: lerobot (0.3.2, the last v2.1 release that installs
-with numpy<2) needs the CUDA build of torch for torchvision, so it does not go into the project venv.
-Point VITRA_LEROBOT_PYTHON at a python that has it (see docs/episodes.md) or install it here.
+What LeRobot 0.6 relies on and this checks: the files named by info.json's templates; meta/episodes rows
+indexed by position (episode_index == row number, in path order); data rows whose `index` equals their
+position in path order (LeRobot queries action chunks by it); per-episode video spans that start at
+from_timestamp in the file, frame timestamps exactly k / fps; tasks.parquet indexed by the task string.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import re
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from vitra_core.episodes import CODEBASE_VERSION, STATE_NAMES
-from vitra_core.video.probe import probe_video
 
-REQUIRED_META = ("info.json", "episodes.jsonl", "tasks.jsonl", "episodes_stats.jsonl")
-INFO_KEYS = {"codebase_version", "robot_type", "total_episodes", "total_frames", "total_tasks", "total_videos",
-             "total_chunks", "chunks_size", "fps", "splits", "data_path", "video_path", "features"}
+INFO_KEYS = {"codebase_version", "robot_type", "total_episodes", "total_frames", "total_tasks", "chunks_size",
+             "data_files_size_in_mb", "video_files_size_in_mb", "fps", "splits", "data_path", "video_path", "features"}
 COLUMN_TYPES = {
-    "observation.state": pa.list_(pa.float32(), 104), "observation.fov": pa.list_(pa.float32(), 2),
-    "timestamp": pa.float32(), "frame_index": pa.int64(), "episode_index": pa.int64(), "index": pa.int64(),
-    "task_index": pa.int64(),
+    "observation.state": pa.list_(pa.float32(), 104), "action": pa.list_(pa.float32(), 104),
+    "observation.fov": pa.list_(pa.float32(), 2), "timestamp": pa.float32(), "frame_index": pa.int64(),
+    "episode_index": pa.int64(), "index": pa.int64(), "task_index": pa.int64(),
 }
+VIDEO = "observation.images.main"
 
 
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+def _frame_times(path) -> np.ndarray:
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time",
+                          "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True).stdout
+    return np.array([float(line.strip(",")) for line in out.split()])
 
 
-def _template_regex(template: str) -> re.Pattern:
-    pattern = re.escape(template)
-    for name, digits in (("episode_chunk", 3), ("episode_index", 6)):
-        pattern = pattern.replace(re.escape(f"{{{name}:0{digits}d}}"), rf"(?P<{name}>\d{{{digits}}})")
-    return re.compile(pattern.replace(re.escape("{video_key}"), r"(?P<video_key>[^/]+)") + "$")
-
-
-def test_dataset_matches_the_v21_schema(incremental_build):
+def test_dataset_matches_the_v30_layout(incremental_build):
     root = incremental_build["root"]
-    for name in REQUIRED_META:
-        assert (root / "meta" / name).is_file(), name
     info = json.loads((root / "meta/info.json").read_text())
-    assert INFO_KEYS <= set(info) and info["codebase_version"] == CODEBASE_VERSION == "v2.1"
+    assert INFO_KEYS <= set(info) and info["codebase_version"] == CODEBASE_VERSION == "v3.0"
+    assert isinstance(info["fps"], int) and info["splits"] == {"train": f"0:{info['total_episodes']}"}
     features = info["features"]
-    assert features["observation.state"] == {"dtype": "float32", "shape": [104], "names": STATE_NAMES}
-    assert features["observation.images.main"]["dtype"] == "video"
-    assert features["observation.images.main"]["shape"] == [224, 224, 3]
+    for key in ("observation.state", "action"):
+        assert features[key] == {"dtype": "float32", "shape": [104], "names": STATE_NAMES}
+    assert features[VIDEO]["dtype"] == "video" and features[VIDEO]["shape"] == [224, 224, 3]
     assert all({"dtype", "shape", "names"} <= set(spec) for spec in features.values())
-    episodes = {row["episode_index"]: row for row in _jsonl(root / "meta/episodes.jsonl")}
-    tasks = {row["task_index"]: row["task"] for row in _jsonl(root / "meta/tasks.jsonl")}
-    stats = {row["episode_index"]: row["stats"] for row in _jsonl(root / "meta/episodes_stats.jsonl")}
-    assert len(episodes) == info["total_episodes"] == len(stats) and len(tasks) == info["total_tasks"]
 
-    data_re, video_re = _template_regex(info["data_path"]), _template_regex(info["video_path"])
-    data_files = {int(m["episode_index"]): p for p in (root / "data").rglob("*")
-                  if p.is_file() and (m := data_re.match(str(p.relative_to(root))))}
-    video_files = {int(m["episode_index"]): p for p in (root / "videos").rglob("*")
-                   if p.is_file() and (m := video_re.match(str(p.relative_to(root))))}
-    assert sorted(data_files) == sorted(video_files) == sorted(episodes)
-    assert len(list((root / "data").rglob("*.*"))) == len(data_files)
-    for index, path in data_files.items():
-        assert path == root / info["data_path"].format(episode_chunk=index // info["chunks_size"], episode_index=index)
+    tasks = pd.read_parquet(root / "meta/tasks.parquet")
+    assert tasks.index.name == "task" and list(tasks["task_index"]) == list(range(info["total_tasks"]))
+    task_of = {int(i): task for task, i in zip(tasks.index, tasks["task_index"])}
 
-    all_index = []
-    for episode_index, row in episodes.items():
-        table = pq.read_table(data_files[episode_index])
-        assert {name: table.schema.field(name).type for name in table.column_names} == COLUMN_TYPES
-        length = row["length"]
-        assert table.num_rows == length
-        frame_index = table.column("frame_index").to_numpy()
-        np.testing.assert_array_equal(frame_index, np.arange(length))
-        assert (table.column("episode_index").to_numpy() == episode_index).all()
-        np.testing.assert_allclose(table.column("timestamp").to_numpy(), frame_index / info["fps"], atol=1e-6)
-        task_index = set(table.column("task_index").to_numpy().tolist())
-        assert len(task_index) == 1 and row["tasks"] == [tasks[task_index.pop()]]
-        index = table.column("index").to_numpy()
-        np.testing.assert_array_equal(index, index[0] + frame_index)
-        all_index.append(index)
-        state = np.stack(table.column("observation.state").to_numpy(zero_copy_only=False))
+    episodes = [row for path in sorted((root / "meta/episodes").glob("*/*.parquet"))
+                for row in pq.read_table(path).to_pylist()]
+    assert [row["episode_index"] for row in episodes] == list(range(info["total_episodes"]))
+    data = pa.concat_tables([pq.read_table(p) for p in sorted((root / "data").glob("*/*.parquet"))])
+    assert {name: data.schema.field(name).type for name in data.column_names} == COLUMN_TYPES
+    assert data.num_rows == info["total_frames"]
+    np.testing.assert_array_equal(data.column("index").to_numpy(), np.arange(data.num_rows))
+
+    for row in episodes:
+        start, end = row["dataset_from_index"], row["dataset_to_index"]
+        assert end - start == row["length"]
+        rows = data.slice(start, row["length"])
+        assert (rows.column("episode_index").to_numpy() == row["episode_index"]).all()
+        frame_index = rows.column("frame_index").to_numpy()
+        np.testing.assert_array_equal(frame_index, np.arange(row["length"]))
+        np.testing.assert_allclose(rows.column("timestamp").to_numpy(), frame_index / info["fps"], atol=1e-6)
+        assert {task_of[t] for t in rows.column("task_index").to_numpy()} == set(row["tasks"])
+        state = np.stack(rows.column("observation.state").to_numpy(zero_copy_only=False))
         assert np.isfinite(state).all() and set(np.unique(state[:, 102:])) <= {0.0, 1.0}
-        probe = probe_video(video_files[episode_index])
-        assert (probe.frames, probe.width, probe.height, probe.codec) == (length, 224, 224, "h264")
-        assert abs(probe.fps - info["fps"]) < 1e-6
-        assert set(stats[episode_index]) == set(features)
-        for feature, values in stats[episode_index].items():
-            assert np.shape(values["count"]) == (1,) and values["count"][0] == length
-            expected = (3, 1, 1) if features[feature]["dtype"] == "video" else tuple(features[feature]["shape"])
-            assert all(np.shape(values[k]) == expected for k in ("min", "max", "mean", "std")), feature
-    all_index = np.concatenate(all_index)
-    assert len(np.unique(all_index)) == len(all_index) == info["total_frames"]
+        data_path = root / info["data_path"].format(chunk_index=row["data/chunk_index"], file_index=row["data/file_index"])
+        assert row["episode_index"] in pq.read_table(data_path).column("episode_index").to_numpy()
+        for feature, spec in features.items():
+            expected = (3, 1, 1) if spec["dtype"] == "video" else tuple(spec["shape"])
+            assert row[f"stats/{feature}/count"] == [row["length"]]
+            assert all(np.shape(row[f"stats/{feature}/{k}"]) == expected for k in ("min", "max", "mean", "std")), feature
+
+    for slot_rows in _by_video_file(episodes):
+        first = slot_rows[0]
+        path = root / info["video_path"].format(video_key=VIDEO, chunk_index=first[f"videos/{VIDEO}/chunk_index"],
+                                                file_index=first[f"videos/{VIDEO}/file_index"])
+        times = _frame_times(path)
+        assert len(times) == sum(r["length"] for r in slot_rows)
+        np.testing.assert_allclose(times, np.arange(len(times)) / info["fps"], atol=1e-4)  # LeRobot's tolerance_s
+        for row in slot_rows:
+            span = row[f"videos/{VIDEO}/to_timestamp"] - row[f"videos/{VIDEO}/from_timestamp"]
+            assert abs(span - row["length"] / info["fps"]) < 1e-9
 
 
-def _lerobot_python() -> str | None:
-    if os.environ.get("VITRA_LEROBOT_PYTHON"):
-        return os.environ["VITRA_LEROBOT_PYTHON"]
-    return sys.executable if importlib.util.find_spec("lerobot") else None
+def _by_video_file(episodes: list[dict]) -> list[list[dict]]:
+    groups: dict[tuple[int, int], list[dict]] = {}
+    for row in episodes:
+        groups.setdefault((row[f"videos/{VIDEO}/chunk_index"], row[f"videos/{VIDEO}/file_index"]), []).append(row)
+    return list(groups.values())
 
 
-READ_WITH_LEROBOT = """
-import json, sys
-from lerobot.datasets.lerobot_dataset import LeRobotDataset
-ds = LeRobotDataset("local/vitra_episodes", root=sys.argv[1],
-                    delta_timestamps={"observation.state": [k / 30 for k in range(1, 17)]})
-item = ds[int(sys.argv[2])]
-print(json.dumps({"len": len(ds), "episodes": ds.num_episodes, "task": item["task"],
-                  "image": list(item["observation.images.main"].shape),
-                  "state": item["observation.state"].tolist(), "pad": item["observation.state_is_pad"].tolist(),
-                  "episode_index": int(item["episode_index"]), "frame_index": int(item["frame_index"])}))
-"""
-
-
-@pytest.mark.skipif(_lerobot_python() is None, reason="lerobot is not importable (set VITRA_LEROBOT_PYTHON)")
-def test_lerobot_reads_the_dataset_and_its_chunks_match_ours(incremental_build):
-    from vitra_core.episodes import EpisodeWindowDataset
-
+def test_the_stats_file_has_every_feature_and_counts_every_frame(incremental_build):
     root = incremental_build["root"]
-    ours = EpisodeWindowDataset(root)
-    idx = 30 + 24  # cooking's episode 1 (30 frames), frame 24: 5 next states, then padding
-    done = subprocess.run([_lerobot_python(), "-c", READ_WITH_LEROBOT, str(root), str(idx)],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    item = json.loads(done.stdout.strip().splitlines()[-1])
-    sample = ours[idx]
-    assert item["len"] == len(ours) and item["episodes"] == len(ours.episode_indices)
-    assert (item["episode_index"], item["frame_index"]) == (sample["episode_index"], sample["frame_index"])
-    assert item["task"] == sample["instruction"] and item["image"] == [3, 224, 224]
-    assert item["pad"] == sample["action_is_pad"].tolist()
-    states = np.array(item["state"])
-    np.testing.assert_array_equal(states[~np.array(item["pad"]), :102], sample["actions"][~sample["action_is_pad"]])
+    info = json.loads((root / "meta/info.json").read_text())
+    stats = json.loads((root / "meta/stats.json").read_text())
+    assert set(info["features"]) <= set(stats)
+    assert all(stats[feature]["count"] == [info["total_frames"]] for feature in info["features"])
+    assert stats["index"]["max"] == [info["total_frames"] - 1]

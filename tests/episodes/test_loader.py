@@ -8,25 +8,30 @@ from torch.utils.data import DataLoader
 
 from vitra_core.episodes import AugmentSettings, DatasetMeta, EpisodeWindowDataset
 from vitra_core.episodes.augment import swap_sides
-from vitra_core.episodes.lerobot_format import STATE_KEY, data_file, read_episode_table
+from vitra_core.episodes.lerobot_format import ACTION_KEY, STATE_KEY
+from vitra_core.episodes.reader import read_episode_rows
 
 
 def test_chunks_hold_the_next_states_and_are_padded_and_masked_at_the_episode_end(incremental_build):
     root = incremental_build["root"]
     dataset = EpisodeWindowDataset(root)
     meta = DatasetMeta.load(root)
-    episode = 1  # cooking 30..60: 30 frames, both hands at times
-    states = read_episode_table(root / data_file(episode, 1000))[STATE_KEY]
+    episode = 1  # cooking 30..60: 30 frames, both hands at times, up to the clip's end
+    rows = read_episode_rows(root, meta, meta.episodes[episode])
+    states, actions = rows[STATE_KEY], rows[ACTION_KEY]
+    np.testing.assert_array_equal(actions, np.concatenate([states[1:], states[-1:]]))  # next state; the clip's last holds
+    inner = read_episode_rows(root, meta, meta.episodes[0])  # cooking 0..30: its last action is clip frame 30
+    np.testing.assert_array_equal(inner[ACTION_KEY][-1], states[0])
     first = sum(meta.episodes[i]["length"] for i in sorted(meta.episodes) if i < episode)
     t = len(states) - 5
     sample = dataset[first + t]
     assert (sample["episode_index"], sample["frame_index"]) == (episode, t)
     np.testing.assert_array_equal(sample["state"].numpy(), states[t])
-    np.testing.assert_array_equal(sample["actions"][:4].numpy(), states[t + 1:, :102])
-    assert (sample["actions"][4:] == 0).all()
-    assert sample["action_is_pad"].tolist() == [False] * 4 + [True] * 12
-    np.testing.assert_array_equal(sample["action_mask"][:4].numpy(), states[t + 1:, 102:] > 0.5)
-    assert not sample["action_mask"][4:].any()
+    np.testing.assert_array_equal(sample["actions"][:5].numpy(), actions[t:, :102])
+    assert (sample["actions"][5:] == 0).all()
+    assert sample["action_is_pad"].tolist() == [False] * 5 + [True] * 11
+    np.testing.assert_array_equal(sample["action_mask"][:5].numpy(), actions[t:, 102:] > 0.5)
+    assert not sample["action_mask"][5:].any()
     assert sample["image"].shape == (3, 224, 224) and sample["image"].dtype == torch.uint8
     assert sample["instruction"] == "Left hand: None. Right hand: Do step 1."
     np.testing.assert_allclose(sample["fov"].numpy(), [60.0, 2 * np.degrees(np.arctan(288 / 384 * np.tan(np.radians(30))))],

@@ -4,8 +4,6 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from vitra_core.episodes.meta import DatasetMeta
-from vitra_core.episodes.lerobot_format import DatasetSettings
 from vitra_core.hands.kinematics import EULER_ORDER
 from vitra_core.training.evaluation import (
     EvalSample, constant_velocity_chunk, errors_table, evaluate_action_prediction, hold_chunk, split_by_video,
@@ -95,15 +93,13 @@ def test_constant_velocity_chunk_continues_a_turn_past_pi():
 
 
 def test_split_by_video_never_splits_a_video():
-    meta = DatasetMeta(DatasetSettings())
-    for i in range(12):
-        meta.episodes[i] = {"video_id": f"video{i % 5}"}
-    split = split_by_video(meta, eval_fraction=0.2, seed=3)
+    episodes = {i: {"video_id": f"video{i % 5}"} for i in range(12)}
+    split = split_by_video(episodes, eval_fraction=0.2, seed=3)
     assert len(split.eval_videos) == 1
     assert set(split.train_episodes) | set(split.eval_episodes) == set(range(12))
     assert not set(split.train_episodes) & set(split.eval_episodes)
-    assert {meta.episodes[i]["video_id"] for i in split.eval_episodes} == set(split.eval_videos)
-    assert split == split_by_video(meta, eval_fraction=0.2, seed=3)  # deterministic
+    assert {episodes[i]["video_id"] for i in split.eval_episodes} == set(split.eval_videos)
+    assert split == split_by_video(episodes, eval_fraction=0.2, seed=3)  # deterministic
 
 
 def test_errors_table_has_a_row_per_method():

@@ -27,7 +27,8 @@ from vitra_core.episodes import (
     RecordedEpisodesInput,
     add_recorded,
 )
-from vitra_core.episodes.lerobot_format import read_episode_table
+from vitra_core.episodes import DatasetMeta
+from vitra_core.episodes.reader import read_episode_rows
 from vitra_core.video.probe import probe_video
 
 SMALL = {"tasks": ["reach"], "image_size_px": 64}  # reach is the shortest task (30 steps); small frames render fast
@@ -43,10 +44,11 @@ def reach_demos(tmp_path_factory):
 def test_demos_are_episodes_of_the_human_format_with_the_hand_in_the_right_slot(reach_demos, physics_drivers):
     root, report, preview = reach_demos
     info = json.loads((root / "meta" / "info.json").read_text())
-    assert (info["codebase_version"], info["fps"], info["total_episodes"]) == ("v2.1", 10, 2)
+    assert (info["codebase_version"], info["fps"], info["total_episodes"]) == ("v3.0", 10, 2)
     assert info["robot_type"] == "shadow_hand_sim"
     assert info["features"]["observation.state"]["shape"] == [104]
-    table = read_episode_table(root / "data" / "chunk-000" / "episode_000001.parquet")
+    meta = DatasetMeta.load(root)
+    table = read_episode_rows(root, meta, meta.episodes[1])
     expected = record_state(record_episode(physics_drivers["reach"], seed=1))  # the same demo, not rendered
     np.testing.assert_array_equal(table["observation.state"], expected)
     assert np.all(expected[:, :51] == 0) and np.all(expected[:, 102:] == [0.0, 1.0])
@@ -55,7 +57,7 @@ def test_demos_are_episodes_of_the_human_format_with_the_hand_in_the_right_slot(
     first = samples[0]
     assert first["instruction"] == TASKS["reach"].instruction
     assert first["image"].shape == (3, 64, 64) and first["image"].float().std() > 10  # the rendered scene, not black
-    video = probe_video(root / "videos" / "chunk-000" / "observation.images.main" / "episode_000000.mp4")
+    video = probe_video(root / "videos" / "observation.images.main" / "chunk-000" / "file-000.mp4")
     assert (video.frames, video.width, video.height, video.fps) == (30, 64, 64, 10.0)
     assert (report.episodes, report.frames, report.tasks["reach"].success_rate) == (2, 60, 1.0)
     assert preview.shape == (64, 4 * 64, 3)
@@ -70,7 +72,7 @@ def test_record_state_is_shadow_to_human_of_each_observation(physics_drivers):
 
 def test_each_demo_records_its_seed_and_success_and_the_report_is_in_meta(reach_demos):
     root, report, _ = reach_demos
-    rows = [json.loads(line) for line in (root / "meta" / "vitra_episodes.jsonl").read_text().splitlines()]
+    rows = [DatasetMeta.load(root).episodes[i] for i in range(2)]
     assert [(r["video_id"], r["task"], r["seed"], r["success"], r["hand"]) for r in rows] == [
         ("reach_seed0000", "reach", 0, True, "right"), ("reach_seed0001", "reach", 1, True, "right")]
     assert read_demo_report(root) == report
@@ -94,7 +96,7 @@ def test_failed_demos_are_counted_but_not_written(tmp_path, monkeypatch):
     reach = report.tasks["reach"]
     assert (reach.demos, reach.successes, reach.success_rate, reach.failed_seeds) == (2, 1, 0.5, [1])
     assert reach.episode_indices == [0] and report.episodes == 1
-    rows = [json.loads(line) for line in (tmp_path / "d" / "meta" / "vitra_episodes.jsonl").read_text().splitlines()]
+    rows = list(DatasetMeta.load(tmp_path / "d").episodes.values())
     assert [row["seed"] for row in rows] == [0]
 
 

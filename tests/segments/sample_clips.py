@@ -1,5 +1,5 @@
 """Every real sample clip through the hand-pose stage once per test process (shared by tests/segments and
-tests/captions; extraction runs at ~40 frames/s, ~25 s for all clips on two cores)."""
+tests/captions; extraction runs at ~40 frames/s, ~50 s for all clips on two cores)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 from vitra_core.hands import HandPoses, extract_hand_poses
 
 # ego4d_cf7c12db.gif: its lifting hand is checked in test_real_clips on the normalised clip (the pipeline's input)
-CLIP_GLOBS = ("lavila/*.mp4", "lavila/*.gif", "mediapipe_samples/hl_test_video.mp4", "tfjs/asl_hand.25fps.mp4")
+CLIP_GLOBS = ("lavila/*.mp4", "lavila/*.gif", "mediapipe_samples/hl_test_video.mp4", "tfjs/asl_hand.25fps.mp4",
+              "egoloc/*.mp4", "video_to_data/*.mp4")
 
 
 def sample_clip_paths(shared_data: Path) -> list[Path]:

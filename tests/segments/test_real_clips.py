@@ -9,8 +9,9 @@ from vitra_core.segments import PRIMITIVES, SegmentSettings, segment_hand_poses
 
 
 def test_every_sample_clip_is_found(clip_poses: dict[str, HandPoses]) -> None:
-    assert len(clip_poses) == 7
-    assert {"asl_hand.25fps.mp4", "hl_test_video.mp4", "ego4d_3c0dffd0_012_014.mp4"} <= set(clip_poses)
+    assert len(clip_poses) == 11
+    assert {"asl_hand.25fps.mp4", "hl_test_video.mp4", "ego4d_3c0dffd0_012_014.mp4", "egopat3d_video1.mp4",
+            "egopat3d_video2.mp4", "egopat3d_rgb.mp4", "human-web.mp4"} <= set(clip_poses)
 
 
 @pytest.mark.parametrize("settings", [SegmentSettings(), SegmentSettings(min_segment_s=0.3, max_segment_s=1.0)],

@@ -37,7 +37,7 @@ def test_a_global_batch_that_does_not_split_evenly_is_refused():
 def test_normaliser_of_an_episode_subset_uses_only_those_frames_and_present_hands(scratch_build):
     episodes = right_hand_episodes(scratch_build)[:2]
     windows = EpisodeWindowDataset(scratch_build, episodes=episodes)
-    states = np.stack([windows.window(e, t)["state"] for e in episodes for t in range(windows._length_of[e])])
+    states = np.stack([windows.window(e, t)["state"] for e, n in zip(episodes, windows.lengths) for t in range(n)])
     right = states[states[:, 103] > 0.5, 51:102]
     normaliser = Normaliser.from_dataset(scratch_build, episodes)
     np.testing.assert_allclose(normaliser.state_mean[51:], right.mean(axis=0), atol=1e-5)

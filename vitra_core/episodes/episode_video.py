@@ -5,11 +5,14 @@ so its long side is `size` (content rounded to even sizes) and padded with black
 sides, so the image centre stays the principal point. Frame k of episode video = clip frame
 start + k, written at the clip's fps (timestamp k / fps), so frames align exactly with the parquet rows.
 Episodes may overlap (one per hand); each gets its own encoder, fed as the clip streams by.
+LeRobot v3.0 keeps a source's episodes back to back in one mp4: `concat_videos` joins the episode
+files without re-encoding, so every episode starts on a keyframe and its frames are bit-identical.
 """
 
 from __future__ import annotations
 
 import queue
+import subprocess
 import threading
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -19,7 +22,9 @@ import numpy as np
 
 from vitra_core.episodes.stats import FeatureStats
 from vitra_core.errors import VitraError
+from vitra_core.fsutil import atomic_path
 from vitra_core.video.frames import iter_frames
+from vitra_core.video.tools import last_error_line, require_tool
 from vitra_core.video.writer import write_clip
 
 _QUEUE_FRAMES = 8
@@ -149,3 +154,27 @@ def write_frames_video(frames: Iterable[np.ndarray], target: Path, size: int, fp
 
     write_clip(letterboxed(), target, fps, crf=crf)
     return stats.result()
+
+
+def concat_videos(parts: Sequence[Path], target: Path, fps: float) -> None:
+    """Join episode mp4s (same size and encoder settings) into `target` by stream copy.
+
+    The track's timescale is the frame rate, so frame k of the joined file is stamped exactly k / fps
+    (ffmpeg's default timescale leaves a fraction of a millisecond at each join, more than LeRobot's
+    1e-4 s timestamp tolerance)."""
+    with atomic_path(target) as tmp:
+        listing = tmp.with_suffix(".txt")
+        quoted = (str(Path(p).resolve()).replace("'", "'\\''") for p in parts)  # the concat list's quoting
+        listing.write_text("".join(f"file '{q}'\n" for q in quoted))
+        try:
+            result = subprocess.run(
+                [require_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat",
+                 "-safe", "0", "-i", str(listing), "-c", "copy", "-video_track_timescale", str(round(fps)),
+                 "-movflags", "+faststart", "-f", "mp4", str(tmp)],
+                capture_output=True,
+            )
+        finally:
+            listing.unlink(missing_ok=True)
+        if result.returncode != 0:
+            raise VitraError(f"{target.name}: joining {len(parts)} episode videos failed: "
+                             f"{last_error_line(result.stderr)}")

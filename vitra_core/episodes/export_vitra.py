@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vitra_core.episodes.lerobot_format import STATE_KEY, data_file, read_episode_table
+from vitra_core.episodes.lerobot_format import STATE_KEY
 from vitra_core.episodes.meta import DatasetMeta
+from vitra_core.episodes.reader import read_source_rows, rest_pose, slice_episode
 from vitra_core.episodes.state_layout import HAND_SIDES, unpack_state
 from vitra_core.fsutil import write_bytes_atomic
 from vitra_core.hands.kinematics import euler_to_matrix, forward_kinematics
@@ -32,11 +33,6 @@ UNFILLED_FIELDS = {
     "max_wrist_rotation_movement": "None: deprecated in VITRA",
     "max_finger_joint_angle_movement": "None: deprecated in VITRA",
 }
-
-
-def _rest_pose(record: dict, hand: int) -> np.ndarray | None:
-    points = np.array([[np.nan if x is None else x for x in row] for row in record["rest_pose_m"][hand]])
-    return points if np.isfinite(points).all() else None
 
 
 def _hand_entry(states: np.ndarray, present: np.ndarray, rest_pose: np.ndarray | None) -> dict:
@@ -71,11 +67,9 @@ def _avg_speed(translation: np.ndarray, present: np.ndarray) -> float:
     return float(np.linalg.norm(np.diff(translation, axis=0), axis=1)[both].mean())
 
 
-def episode_info(meta: DatasetMeta, root: Path, episode_index: int) -> dict:
-    """The VITRA metadata dict of one episode (see data/data.md of VITRA)."""
-    row = meta.episodes[episode_index]
-    record = meta.videos[row["video_id"]]
-    table = read_episode_table(root / data_file(episode_index, meta.settings.chunks_size))
+def episode_info(row: dict, record: dict, table: dict[str, np.ndarray]) -> dict:
+    """The VITRA metadata dict of one episode (see data/data.md of VITRA): `row` its DatasetMeta.episodes
+    entry, `record` its source's record, `table` its rows."""
     hands, mask = unpack_state(table[STATE_KEY].astype(np.float64))
     length = len(hands)
     last = length - 1
@@ -97,8 +91,10 @@ def episode_info(meta: DatasetMeta, root: Path, episode_index: int) -> dict:
         "text": text,
         "text_rephrase": rephrase,
     }
+    skeletons = rest_pose(record)
     for hand, side in enumerate(HAND_SIDES):
-        info[side] = _hand_entry(hands[:, hand], mask[:, hand], _rest_pose(record, hand))
+        skeleton = skeletons[hand] if np.isfinite(skeletons[hand]).all() else None
+        info[side] = _hand_entry(hands[:, hand], mask[:, hand], skeleton)
     return info
 
 
@@ -109,12 +105,16 @@ def export_vitra_npy(dataset_dir: Path | str, out_dir: Path | str, dataset_name:
     """
     root, out_dir = Path(dataset_dir), Path(out_dir)
     meta = DatasetMeta.load(root)
-    written = []
-    for episode_index in sorted(meta.episodes):
-        row = meta.episodes[episode_index]
+    episodes = meta.episodes
+    written, rows_of = [], {}
+    for episode_index in sorted(episodes):
+        row = episodes[episode_index]
+        if row["video_id"] not in rows_of:  # episodes come in source order: keep only the current source
+            rows_of = {row["video_id"]: read_source_rows(root, meta, row["video_id"])}
         target = out_dir / f"{dataset_name}_{row['video_id']}_ep_{row['span_index']:06d}.npy"
         buffer = io.BytesIO()
-        np.save(buffer, episode_info(meta, root, episode_index), allow_pickle=True)
+        info = episode_info(row, meta.videos[row["video_id"]], slice_episode(rows_of[row["video_id"]], row))
+        np.save(buffer, info, allow_pickle=True)
         write_bytes_atomic(target, buffer.getvalue())
         written.append(target)
     return written

@@ -2,8 +2,9 @@
 
 Sample at frame t of an episode of length T:
   image [3, S, S] uint8 (or float32 in [0, 1]) decoded from the episode mp4;
-  state [104] float32 at t; actions [C, 102] = states t+1 .. t+C without their masks (C = chunk_size);
-  action_mask [C, 2] bool = hand present at that step and the step inside the episode;
+  state [104] float32 at t; actions [C, 102] = the `action` column at t .. t+C-1 without its mask
+  (C = chunk_size; for human video the next states, for a robot its commands);
+  action_mask [C, 2] bool = hand present in that action and the step inside the episode;
   action_is_pad [C] bool = step past the episode end (its actions are zeros); instruction str; fov [2].
 Episodes are read lazily: each DataLoader worker keeps its own bounded LRU cache of decoded episodes
 (frames and parquet rows), so nothing is decoded in the parent process and num_workers > 0 works.
@@ -16,14 +17,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 from vitra_core.episodes.augment import AugmentSettings, colour_jitter, flip_image, swap_sides
-from vitra_core.episodes.lerobot_format import FOV_KEY, STATE_KEY, data_file, read_episode_table, video_file
+from vitra_core.episodes.lerobot_format import ACTION_KEY, FOV_KEY, STATE_KEY
 from vitra_core.episodes.meta import DatasetMeta, EpisodeDatasetError
+from vitra_core.episodes.reader import read_episode_frames, read_episode_rows
 from vitra_core.episodes.mirror import mirror_dataset_state
 from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE
 from vitra_core.episodes.transaction import JOURNAL, STAGING_DIR
@@ -55,15 +56,16 @@ class EpisodeWindowDataset(Dataset):
         if (self.root / STAGING_DIR / JOURNAL).exists():
             raise EpisodeDatasetError(self.root, "an update was interrupted after its commit; run episodes.recover() first")
         meta = DatasetMeta.load(self.root)
+        self._meta = meta
         self.settings = meta.settings
         self.fps = meta.fps
-        self.episode_indices = sorted(meta.episodes) if episodes is None else list(episodes)
-        missing = [i for i in self.episode_indices if i not in meta.episodes]
+        self._episodes = meta.episodes
+        self.episode_indices = sorted(self._episodes) if episodes is None else list(episodes)
+        missing = [i for i in self.episode_indices if i not in self._episodes]
         if missing:
             raise EpisodeDatasetError(self.root, f"no episodes {missing[:5]} in the dataset")
-        self.lengths = [meta.episodes[i]["length"] for i in self.episode_indices]
-        self._length_of = dict(zip(self.episode_indices, self.lengths))
-        self.instructions = {i: meta.tasks[meta.episodes[i]["task_index"]] for i in self.episode_indices}
+        self.lengths = [self._episodes[i]["length"] for i in self.episode_indices]
+        self.instructions = {i: meta.tasks[self._episodes[i]["task_index"]] for i in self.episode_indices}
         self._starts = np.concatenate([[0], np.cumsum(self.lengths)]).astype(np.int64)
         self.chunk_size = chunk_size
         self.augment = augment or AugmentSettings()
@@ -83,26 +85,11 @@ class EpisodeWindowDataset(Dataset):
         return self.episode_indices[k], idx - int(self._starts[k])
 
     def _load_rows(self, episode: int) -> dict[str, np.ndarray]:
-        return read_episode_table(self.root / data_file(episode, self.settings.chunks_size))
+        return read_episode_rows(self.root, self._meta, self._episodes[episode])
 
     def _load_frames(self, episode: int) -> np.ndarray:
-        """[T, S, S, 3] RGB of the whole episode, decoded in-process by OpenCV's FFmpeg backend: for these
-        short clips starting an ffmpeg process (video.iter_frames) costs ~15x the decoding itself."""
-        path = self.root / video_file(episode, self.settings)
-        capture = cv2.VideoCapture(str(path))
-        frames = []
-        try:
-            while True:
-                ok, bgr = capture.read()
-                if not ok:
-                    break
-                frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-        finally:
-            capture.release()
-        expected = self._length_of[episode]
-        if len(frames) != expected:
-            raise EpisodeDatasetError(path, f"decoded {len(frames)} frames, episode {episode} has {expected}")
-        return np.stack(frames)
+        """[T, S, S, 3] RGB of the whole episode, decoded in-process (reader.py)."""
+        return read_episode_frames(self.root, self._meta, self._episodes[episode])
 
     def _caches(self) -> tuple[_LRU, _LRU]:
         if self._rows is None:  # created on first use, i.e. inside each worker process
@@ -114,11 +101,11 @@ class EpisodeWindowDataset(Dataset):
         """State at t, the next `chunk_size` actions with masks, and fov (no image, no augmentation)."""
         rows, _ = self._caches()
         table = rows(episode)
-        states = table[STATE_KEY]
+        states, commands = table[STATE_KEY], table[ACTION_KEY]
         length = len(states)
-        steps = np.arange(t + 1, t + 1 + self.chunk_size)
+        steps = np.arange(t, t + self.chunk_size)
         inside = steps < length
-        chunk = states[np.minimum(steps, length - 1)]
+        chunk = commands[np.minimum(steps, length - 1)]
         actions = np.where(inside[:, None], chunk[:, :ACTION_DIM], 0.0).astype(np.float32)
         mask = (chunk[:, MASK_SLICE] > 0.5) & inside[:, None]
         return {"state": states[t].copy(), "actions": actions, "action_mask": mask, "action_is_pad": ~inside,

@@ -1,9 +1,10 @@
-"""The dataset's meta/ folder in memory: LeRobot's files plus ours, read and staged as a whole.
+"""The dataset's bookkeeping in memory: our meta/vitra_dataset.json plus LeRobot's tasks, info and stats.
 
-Ours: meta/vitra_dataset.json (settings, fps, index allocators, and per video its episode block,
-intrinsics and hand skeletons) and meta/vitra_episodes.jsonl (per episode: source video, frame range,
-hand, instruction, rephrasings, primitives). All of meta/ is small and is rewritten on every update;
-data and video files of untouched episodes never are.
+meta/vitra_dataset.json (ours; LeRobot never reads or writes it) holds the settings, the fps, the
+file-slot allocator and, per source (video or recording), its slot, its episodes in file order (span,
+hand, instruction, rephrasings, primitives, length, task, present-only hand stats), its merged
+per-feature stats, intrinsics and hand skeletons. Episode and frame numbers are not stored: they are
+dense in slot order, as LeRobot v3.0 needs, and derived here (`episodes`, `numbering`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,24 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from vitra_core.episodes.lerobot_format import (
-    EPISODES_FILE, EPISODES_STATS_FILE, INFO_FILE, STATS_FILE, TASKS_FILE, DatasetSettings, info_json,
+    INFO_FILE, STATS_FILE, TASKS_FILE, DatasetSettings, info_json, read_tasks, tasks_bytes,
 )
-from vitra_core.episodes.stats import FeatureStats, merge_dataset_stats, stats_from_json, stats_to_json
+from vitra_core.episodes.stats import (
+    FeatureStats, compute_stats, merge_dataset_stats, stats_from_json, stats_to_json,
+)
 from vitra_core.episodes.transaction import Transaction
 from vitra_core.errors import VitraError
 
 VITRA_DATASET_FILE = "meta/vitra_dataset.json"
-VITRA_EPISODES_FILE = "meta/vitra_episodes.jsonl"
-VITRA_FORMAT_VERSION = 1
-# present-only stats of the 102 hand dims (per-dim counts), kept per episode in vitra_episodes.jsonl and
-# merged into stats.json: LeRobot's episodes_stats.jsonl allows only one count per feature.
+VITRA_FORMAT_VERSION = 2
+# present-only stats of the 102 hand dims (per-dim counts), kept per episode in vitra_dataset.json and
+# merged into stats.json: LeRobot's stats allow only one count per feature.
 HAND_STATS_KEY = "hand_state"
+# stats that depend on where a source sits in the dataset: computed from the numbering, never stored per source
+POSITIONAL_KEYS = ("episode_index", "index")
 
 
 class EpisodeDatasetError(VitraError):
@@ -36,25 +42,24 @@ class EpisodeDatasetError(VitraError):
         super().__init__(f"{self.path}: {reason}")
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+@dataclass(frozen=True)
+class SourceNumbering:
+    """Where a source's episodes and frames sit in the dense numbering."""
 
-
-def _jsonl(rows: list[dict]) -> bytes:
-    return "".join(json.dumps(row) + "\n" for row in rows).encode("utf-8")
+    first_episode: int
+    first_index: int
+    episodes: int
+    frames: int
 
 
 @dataclass
 class DatasetMeta:
-    """Everything under meta/. Episode-keyed dicts are keyed by episode_index."""
+    """Our meta plus the task list. `videos` maps source id -> record (see module docstring)."""
 
     settings: DatasetSettings
     fps: float | None = None
-    next_episode_index: int = 0
-    next_frame_index: int = 0
+    next_slot: int = 0
     videos: dict[str, dict] = field(default_factory=dict)
-    episodes: dict[int, dict] = field(default_factory=dict)  # vitra_episodes.jsonl rows (incl. length, task_index)
-    episode_stats: dict[int, dict[str, FeatureStats]] = field(default_factory=dict)
     tasks: list[str] = field(default_factory=list)
 
     @classmethod
@@ -64,15 +69,12 @@ class DatasetMeta:
             raise EpisodeDatasetError(root, f"no {VITRA_DATASET_FILE}: not a VITRA-Ops episode dataset")
         own = json.loads((root / VITRA_DATASET_FILE).read_text())
         if own.get("format_version") != VITRA_FORMAT_VERSION:
-            raise EpisodeDatasetError(root, f"format version {own.get('format_version')}, expected {VITRA_FORMAT_VERSION}")
-        episodes = {row["episode_index"]: row for row in _read_jsonl(root / VITRA_EPISODES_FILE)}
-        stats = {row["episode_index"]: stats_from_json(row["stats"]) for row in _read_jsonl(root / EPISODES_STATS_FILE)}
-        tasks = [row["task"] for row in sorted(_read_jsonl(root / TASKS_FILE), key=lambda r: r["task_index"])]
-        return cls(
-            settings=DatasetSettings.model_validate(own["settings"]), fps=own["fps"],
-            next_episode_index=own["next_episode_index"], next_frame_index=own["next_frame_index"],
-            videos=own["videos"], episodes=episodes, episode_stats=stats, tasks=tasks,
-        )
+            hint = " (LeRobot v2.1: run `vitra episodes migrate`)" if own.get("format_version") == 1 else ""
+            raise EpisodeDatasetError(
+                root, f"format version {own.get('format_version')}, expected {VITRA_FORMAT_VERSION}{hint}")
+        tasks = read_tasks(root / TASKS_FILE) if (root / TASKS_FILE).exists() else []
+        return cls(settings=DatasetSettings.model_validate(own["settings"]), fps=own["fps"],
+                   next_slot=own["next_slot"], videos=own["videos"], tasks=tasks)
 
     @classmethod
     def load_or_new(cls, root: Path, settings: DatasetSettings | None) -> "DatasetMeta":
@@ -85,42 +87,69 @@ class DatasetMeta:
                                             f"{meta.settings.model_dump()}")
         return meta
 
+    def allocate_slot(self) -> int:
+        slot = self.next_slot
+        self.next_slot += 1
+        return slot
+
     def task_index(self, task: str) -> int:
-        """Index of `task` in tasks.jsonl, appending it if new (indices never change once given)."""
+        """Index of `task` in tasks.parquet, appending it if new (indices never change once given)."""
         if task not in self.tasks:
             self.tasks.append(task)
         return self.tasks.index(task)
 
+    def source_order(self) -> list[str]:
+        """Source ids in file-slot order: the order LeRobot reads them in."""
+        return sorted(self.videos, key=lambda vid: self.videos[vid]["slot"])
+
+    def numbering(self) -> dict[str, SourceNumbering]:
+        out, episode, frame = {}, 0, 0
+        for vid in self.source_order():
+            rows = self.videos[vid]["episodes"]
+            frames = sum(row["length"] for row in rows)
+            out[vid] = SourceNumbering(episode, frame, len(rows), frames)
+            episode, frame = episode + len(rows), frame + frames
+        return out
+
+    @property
+    def episodes(self) -> dict[int, dict]:
+        """Every episode by its index: its row plus episode_index, video_id, index_from (global frame) and
+        offset (its first frame within its source's files)."""
+        out = {}
+        for vid, number in self.numbering().items():
+            offset = 0
+            for k, row in enumerate(self.videos[vid]["episodes"]):
+                index = number.first_episode + k
+                out[index] = {**row, "episode_index": index, "video_id": vid,
+                              "index_from": number.first_index + offset, "offset": offset}
+                offset += row["length"]
+        return out
+
     def merged_stats(self) -> dict[str, FeatureStats]:
         """Every feature's stats over the whole dataset, plus `hand_state` (present-only hand dims)."""
-        indices = sorted(self.episodes)
-        merged = merge_dataset_stats([self.episode_stats[i] for i in indices])
-        hands = [stats_from_json({HAND_STATS_KEY: self.episodes[i][HAND_STATS_KEY]}) for i in indices]
+        order = self.source_order()
+        merged = merge_dataset_stats([stats_from_json(self.videos[vid]["stats"]) for vid in order])
+        lengths = np.array([row["length"] for vid in order for row in self.videos[vid]["episodes"]])
+        merged["episode_index"] = compute_stats(np.repeat(np.arange(len(lengths)), lengths).reshape(-1, 1))
+        merged["index"] = compute_stats(np.arange(lengths.sum()).reshape(-1, 1))
+        hands = [stats_from_json({HAND_STATS_KEY: row[HAND_STATS_KEY]})
+                 for vid in order for row in self.videos[vid]["episodes"]]
         merged.update(merge_dataset_stats(hands))
         return merged
 
     def stage(self, txn: Transaction) -> None:
-        """Stage every meta file (info.json is moved last by the transaction)."""
-        indices = sorted(self.episodes)
+        """Stage our meta, tasks, stats and info (info.json is moved last by the transaction)."""
         own = {
             "format_version": VITRA_FORMAT_VERSION, "settings": self.settings.model_dump(), "fps": self.fps,
-            "next_episode_index": self.next_episode_index, "next_frame_index": self.next_frame_index,
-            "videos": {vid: self.videos[vid] for vid in sorted(self.videos)},
+            "next_slot": self.next_slot, "videos": {vid: self.videos[vid] for vid in sorted(self.videos)},
         }
         txn.stage_bytes(VITRA_DATASET_FILE, (json.dumps(own, indent=1) + "\n").encode())
-        txn.stage_bytes(VITRA_EPISODES_FILE, _jsonl([self.episodes[i] for i in indices]))
-        txn.stage_bytes(EPISODES_FILE, _jsonl([
-            {"episode_index": i, "tasks": [self.tasks[self.episodes[i]["task_index"]]], "length": self.episodes[i]["length"]}
-            for i in indices
-        ]))
-        txn.stage_bytes(TASKS_FILE, _jsonl([{"task_index": k, "task": task} for k, task in enumerate(self.tasks)]))
-        txn.stage_bytes(EPISODES_STATS_FILE, _jsonl([
-            {"episode_index": i, "stats": stats_to_json(self.episode_stats[i])} for i in indices
-        ]))
-        merged = stats_to_json(self.merged_stats()) if indices else {}
+        txn.stage_bytes(TASKS_FILE, tasks_bytes(self.tasks))
+        episodes = sum(len(record["episodes"]) for record in self.videos.values())
+        merged = stats_to_json(self.merged_stats()) if episodes else {}
         txn.stage_bytes(STATS_FILE, (json.dumps(merged, indent=1) + "\n").encode())
-        lengths = {i: self.episodes[i]["length"] for i in indices}
-        info = info_json(self.settings, self.fps or 0.0, lengths, len(self.tasks))
+        frames = sum(row["length"] for record in self.videos.values() for row in record["episodes"])
+        info = info_json(self.settings, self.fps or 0.0, episodes, frames, len(self.tasks)) if self.fps else {}
         txn.stage_bytes(INFO_FILE, (json.dumps(info, indent=4) + "\n").encode())
 
 

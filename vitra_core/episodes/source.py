@@ -76,10 +76,10 @@ class VideoEpisodesInput:
             )
 
 
-# Keys of an episode's vitra_episodes.jsonl row that the writer fills; `RecordedEpisode.extra` may not use them.
+# Keys of an episode's row (meta/vitra_dataset.json) that the writer fills; `RecordedEpisode.extra` may not use them.
 RESERVED_EPISODE_KEYS = frozenset({
     "episode_index", "length", "task_index", "video_id", "span_index", "start_frame", "end_frame", "hand",
-    "instruction", "rephrasings", "primitives", "index_from", "hand_state",
+    "instruction", "rephrasings", "primitives", "index_from", "offset", "hand_state",
 })
 
 
@@ -89,7 +89,8 @@ class RecordedEpisode:
 
     frames [T, H, W, 3] uint8 RGB, letterboxed like clip frames; state [T, 104] float32 packed as in
     state_layout (no NaN); `hand` the hand that acts; `extra` JSON-able facts (seed, success...) kept
-    in the episode's vitra_episodes.jsonl row.
+    in the episode's row. `action` [T, 104]: what was commanded at each frame (a robot's targets, in
+    the state layout); None records the next observed state, as for human video.
     """
 
     frames: np.ndarray
@@ -97,6 +98,7 @@ class RecordedEpisode:
     instruction: str
     hand: Literal["left", "right"]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    action: np.ndarray | None = None
 
     @property
     def num_frames(self) -> int:
@@ -135,6 +137,9 @@ def _recorded_episode_problem(episode: RecordedEpisode) -> str | None:
         return f"{len(frames)} frames but {len(state)} states"
     if not np.all(np.isfinite(state)):
         return "state is not finite"
+    action = episode.action
+    if action is not None and (action.shape != state.shape or not np.all(np.isfinite(action))):
+        return f"action {action.shape} is not a finite array of the state's shape {state.shape}"
     if not episode.instruction:
         return "instruction is empty"
     reserved = sorted(RESERVED_EPISODE_KEYS & set(episode.extra))

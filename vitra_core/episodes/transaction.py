@@ -42,6 +42,12 @@ class Transaction:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
+    def scratch_path(self, relative: str) -> Path:
+        """A working file inside the staging folder that never becomes part of the dataset."""
+        path = self.staging / "scratch" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
     def stage_bytes(self, relative: str, data: bytes) -> None:
         write_bytes_atomic(self.stage_path(relative), data)
 

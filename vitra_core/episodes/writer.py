@@ -1,15 +1,15 @@
-"""Add, replace or remove one video's episodes in the dataset without rewriting anyone else's files.
+"""Add, replace or remove one source's episodes (a video's, or a batch of recordings) in the v3.0 dataset.
 
-Episode indices are allocated per video as a block: a new video gets the next free indices; a
-reprocessed video reuses the start of its block when its new episodes fit, and otherwise moves to a
-fresh block at the end (its old indices are retired, never reused). So the files of other videos are
-never renamed or rewritten; indices can have gaps after a reprocessing (docs/episodes.md). The
-global frame `index` column is allocated the same way: fresh for every written episode.
+Each source owns one file slot (lerobot_format.py): its data, video and meta/episodes files. Adding a
+source writes its three files; replacing it rewrites its own three in place (same slot); removing it
+deletes them. LeRobot needs episode and frame numbers dense in file order, so when a replace or remove
+changes a source's episode or frame count, the sources after it are renumbered: their small data and
+meta/episodes parquet files get new `episode_index`/`index` values; their videos, the large files,
+are never touched. Every update is one transaction (transaction.py).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +17,15 @@ from typing import Iterable
 
 import numpy as np
 
-from vitra_core.episodes.episode_video import write_episode_videos, write_frames_video
+from vitra_core.episodes.episode_video import concat_videos, write_episode_videos, write_frames_video
 from vitra_core.episodes.lerobot_format import (
-    FOV_KEY, STATE_KEY, DatasetSettings, data_file, episode_table_bytes, video_file,
+    ACTION_KEY, FOV_KEY, STATE_KEY, DatasetSettings, EpisodeRows, data_file, data_table_bytes,
+    episodes_meta_bytes, episodes_meta_file, read_episodes_meta, renumber_data_table, slot_location, video_file,
 )
-from vitra_core.episodes.meta import HAND_STATS_KEY, DatasetMeta
+from vitra_core.episodes.meta import HAND_STATS_KEY, POSITIONAL_KEYS, DatasetMeta, SourceNumbering
 from vitra_core.episodes.source import EpisodeSourceError, RecordedEpisodesInput, VideoEpisodesInput
-from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE, pack_state
-from vitra_core.episodes.stats import FeatureStats, compute_stats, stats_to_json
+from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE, next_state_actions, pack_state
+from vitra_core.episodes.stats import FeatureStats, compute_stats, merge_dataset_stats, stats_to_json
 from vitra_core.episodes.transaction import Transaction, writing
 from vitra_core.hands.skeleton import STATE_SIZE
 from vitra_core.video.probe import probe_video
@@ -34,7 +35,7 @@ FPS_TOLERANCE = 1e-3
 
 @dataclass(frozen=True)
 class VideoUpdate:
-    """What one add/replace did: the video's episode indices now, the ones it dropped, frames, time."""
+    """What one add/replace did: the source's episode indices now, the indices it held before, frames, time."""
 
     video_id: str
     episode_indices: list[int]
@@ -49,33 +50,107 @@ def hand_state_stats(state: np.ndarray) -> FeatureStats:
     return compute_stats(state[:, :ACTION_DIM], weights)
 
 
-def _episode_stats(state: np.ndarray, fov: np.ndarray, fps: float, episode_index: int, index_from: int,
-                   task_index: int, image_stats: FeatureStats, image_key: str) -> dict[str, FeatureStats]:
-    length = len(state)
-    frame_index = np.arange(length)
-    columns = {
-        "timestamp": (frame_index / fps).astype(np.float32), "frame_index": frame_index,
-        "episode_index": np.full(length, episode_index), "index": index_from + frame_index,
-        "task_index": np.full(length, task_index),
+def _content_stats(rows: EpisodeRows, fps: float, image_stats: FeatureStats, image_key: str) -> dict[str, FeatureStats]:
+    """An episode's stats of every feature that does not depend on where the episode sits in the dataset."""
+    frame_index = np.arange(rows.length)
+    stats = {
+        "timestamp": compute_stats((frame_index / fps).astype(np.float32).reshape(-1, 1)),
+        "frame_index": compute_stats(frame_index.reshape(-1, 1)),
+        "task_index": compute_stats(np.full((rows.length, 1), rows.task_index)),
+        STATE_KEY: compute_stats(rows.state),
+        ACTION_KEY: compute_stats(rows.action),
+        FOV_KEY: compute_stats(np.tile(np.asarray(rows.fov_deg, dtype=np.float32), (rows.length, 1))),
     }
-    stats = {key: compute_stats(values.reshape(-1, 1)) for key, values in columns.items()}
-    stats[STATE_KEY] = compute_stats(state)
-    stats[FOV_KEY] = compute_stats(fov)
     stats[image_key] = image_stats
     return stats
 
 
-def _json_points(points: np.ndarray) -> list[list[float | None]]:
-    """[N, 3] points as lists, None for NaN (JSON has no NaN; a hand never seen has a NaN skeleton)."""
-    return [[float(x) if math.isfinite(x) else None for x in row] for row in points]
+def _positional_stats(episode_index: int, index_from: int, length: int) -> dict[str, FeatureStats]:
+    return {"episode_index": compute_stats(np.full((length, 1), episode_index)),
+            "index": compute_stats(np.arange(index_from, index_from + length).reshape(-1, 1))}
 
 
-def _drop_episodes(meta: DatasetMeta, txn: Transaction, indices: Iterable[int]) -> None:
-    for index in indices:
-        txn.delete(data_file(index, meta.settings.chunks_size))
-        txn.delete(video_file(index, meta.settings))
-        meta.episodes.pop(index, None)
-        meta.episode_stats.pop(index, None)
+def _lerobot_row(meta: DatasetMeta, slot: int, row: dict, number: SourceNumbering, k: int, offset: int) -> dict:
+    """An episode's LeRobot columns in meta/episodes (without stats)."""
+    location = slot_location(slot, meta.settings.chunks_size)
+    key = meta.settings.image_key
+    start = number.first_index + offset
+    return {
+        "episode_index": number.first_episode + k, "tasks": [meta.tasks[row["task_index"]]], "length": row["length"],
+        "data/chunk_index": location["chunk_index"], "data/file_index": location["file_index"],
+        "dataset_from_index": start, "dataset_to_index": start + row["length"],
+        f"videos/{key}/chunk_index": location["chunk_index"], f"videos/{key}/file_index": location["file_index"],
+        f"videos/{key}/from_timestamp": offset / meta.fps, f"videos/{key}/to_timestamp": (offset + row["length"]) / meta.fps,
+        "meta/episodes/chunk_index": location["chunk_index"], "meta/episodes/file_index": location["file_index"],
+    }
+
+
+def _lerobot_rows(meta: DatasetMeta, slot: int, rows: list[dict], number: SourceNumbering) -> list[dict]:
+    offsets = np.concatenate([[0], np.cumsum([row["length"] for row in rows])]).astype(int)
+    return [_lerobot_row(meta, slot, row, number, k, int(offsets[k])) for k, row in enumerate(rows)]
+
+
+def _delete_slot(meta: DatasetMeta, txn: Transaction, slot: int) -> None:
+    size = meta.settings.chunks_size
+    for relative in (data_file(slot, size), episodes_meta_file(slot, size), video_file(slot, meta.settings)):
+        txn.delete(relative)
+
+
+def _renumber(root: Path, meta: DatasetMeta, txn: Transaction, before: dict[str, SourceNumbering],
+              skip: str | None) -> None:
+    """Rewrite the data and meta/episodes files of every source whose numbers moved (never its video)."""
+    for vid, number in meta.numbering().items():
+        old = before.get(vid)
+        if vid == skip or old is None or number.episodes == 0 or (old.first_episode, old.first_index) == (
+                number.first_episode, number.first_index):
+            continue
+        slot, size = meta.videos[vid]["slot"], meta.settings.chunks_size
+        txn.stage_bytes(data_file(slot, size),
+                        renumber_data_table(root / data_file(slot, size), number.first_episode, number.first_index))
+        stored = read_episodes_meta(root / episodes_meta_file(slot, size))
+        rows = _lerobot_rows(meta, slot, meta.videos[vid]["episodes"], number)
+        stats = []
+        for k, (row, old_row) in enumerate(zip(rows, stored)):
+            kept = {c: v for c, v in old_row.items() if c.startswith("stats/") and c.split("/")[1] not in POSITIONAL_KEYS}
+            row.update(kept)
+            stats.append(_positional_stats(row["episode_index"], row["dataset_from_index"], row["length"]))
+        txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(rows, stats))
+
+
+def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str, episodes: list[EpisodeRows],
+                  parts: list[Path], image_stats: list[FeatureStats], rows: list[dict], record: dict) -> VideoUpdate:
+    """Stage one source's three files (or none when it has no episodes), our record of it, and the
+    renumbering of the sources after it. `rows` are its episode rows (span fields, instruction...)."""
+    started = time.perf_counter()
+    before = meta.numbering()
+    previous = meta.videos.get(source_id)
+    slot = previous["slot"] if previous else meta.allocate_slot()
+    old_indices = list(range(before[source_id].first_episode, before[source_id].first_episode
+                             + before[source_id].episodes)) if previous else []
+    content = [_content_stats(e, meta.fps, image, meta.settings.image_key) for e, image in zip(episodes, image_stats)]
+    for row, rows_of in zip(rows, episodes):
+        row.update(length=rows_of.length, task_index=rows_of.task_index,
+                   **{HAND_STATS_KEY: stats_to_json({HAND_STATS_KEY: hand_state_stats(rows_of.state)})[HAND_STATS_KEY]})
+    merged = stats_to_json(merge_dataset_stats(content)) if content else {}
+    meta.videos[source_id] = {**(previous or {}), **record, "slot": slot, "episodes": rows, "stats": merged}
+    number = meta.numbering()[source_id]
+    size = meta.settings.chunks_size
+    if episodes:
+        concat_videos(parts, txn.stage_path(video_file(slot, meta.settings)), meta.fps)
+        txn.stage_bytes(data_file(slot, size),
+                        data_table_bytes(episodes, meta.fps, number.first_episode, number.first_index))
+        lerobot = _lerobot_rows(meta, slot, rows, number)
+        stats = [{**c, **_positional_stats(r["episode_index"], r["dataset_from_index"], r["length"])}
+                 for c, r in zip(content, lerobot)]
+        txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(lerobot, stats))
+    elif previous:
+        _delete_slot(meta, txn, slot)
+    _renumber(root, meta, txn, before, skip=source_id)
+    meta.stage(txn)
+    txn.commit()
+    indices = list(range(number.first_episode, number.first_episode + number.episodes))
+    return VideoUpdate(source_id, indices, [i for i in old_indices if i not in indices], number.frames,
+                       time.perf_counter() - started)
 
 
 def _check_fps(meta: DatasetMeta, source_id: str, fps: float, what: str) -> None:
@@ -95,123 +170,82 @@ def _check_clip(source: VideoEpisodesInput, meta: DatasetMeta) -> float:
     return probe.fps
 
 
-def _allocate(meta: DatasetMeta, video_id: str, count: int) -> list[int]:
-    """This video's episode indices: the start of its old block if they fit, else a fresh block."""
-    record = meta.videos.get(video_id)
-    if record is not None and count <= record["block"][1]:
-        start = record["block"][0]
-    else:
-        start = meta.next_episode_index
-        meta.next_episode_index += count
-        meta.videos.setdefault(video_id, {})["block"] = [start, count]
-    return list(range(start, start + count))
-
-
-def _stage_episode(meta: DatasetMeta, txn: Transaction, index: int, state: np.ndarray, fov: tuple[float, float],
-                   image_stats: FeatureStats, instruction: str, row: dict) -> None:
-    """Stage one episode's parquet, stats and vitra_episodes.jsonl row (`row`: its source fields, in order)."""
-    length = len(state)
-    task_index = meta.task_index(instruction)
-    index_from = meta.next_frame_index
-    meta.next_frame_index += length
-    txn.stage_bytes(data_file(index, meta.settings.chunks_size),
-                    episode_table_bytes(state, fov, meta.fps, index, index_from, task_index))
-    fov_rows = np.tile(np.asarray(fov, dtype=np.float32), (length, 1))
-    meta.episode_stats[index] = _episode_stats(state, fov_rows, meta.fps, index, index_from, task_index,
-                                               image_stats, meta.settings.image_key)
-    meta.episodes[index] = {
-        "episode_index": index, "length": length, "task_index": task_index, **row, "index_from": index_from,
-        HAND_STATS_KEY: stats_to_json({HAND_STATS_KEY: hand_state_stats(state)})[HAND_STATS_KEY],
-    }
+def _json_points(points: np.ndarray) -> list[list[float | None]]:
+    """[N, 3] points as lists, None for NaN (JSON has no NaN; a hand never seen has a NaN skeleton)."""
+    return [[float(x) if np.isfinite(x) else None for x in row] for row in points]
 
 
 def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSettings | None = None) -> VideoUpdate:
     """Write `source`'s episodes into the dataset at `root` (created if empty), replacing any earlier
     episodes of the same video. Atomic: on any failure the dataset stays as it was."""
-    started = time.perf_counter()
     root = Path(root)
     with writing(root) as txn:
         meta = DatasetMeta.load_or_new(root, settings)
         fps = _check_clip(source, meta)
-        old = list(meta.videos.get(source.video_id, {}).get("episodes", []))
-        indices = _allocate(meta, source.video_id, len(source.spans))
-        cfg = meta.settings
+        cfg, poses = meta.settings, source.poses
+        parts = [txn.scratch_path(f"{source.video_id}/{k}.mp4") for k in range(len(source.spans))]
         image_stats = write_episode_videos(
-            source.clip_path, [(s.start_frame, s.end_frame) for s in source.spans],
-            [txn.stage_path(video_file(i, cfg)) for i in indices], cfg.image_size_px, meta.fps, cfg.crf,
+            source.clip_path, [(s.start_frame, s.end_frame) for s in source.spans], parts, cfg.image_size_px,
+            meta.fps, cfg.crf,
         ) if source.spans else []
-        _drop_episodes(meta, txn, [i for i in old if i not in indices])
-        poses = source.poses
+        packed = pack_state(poses.state, poses.mask)
         fov = (poses.intrinsics.fov_x_deg, poses.intrinsics.fov_y_deg)
-        for span_index, (span, index, image) in enumerate(zip(source.spans, indices, image_stats)):
-            state = pack_state(poses.state[span.start_frame:span.end_frame], poses.mask[span.start_frame:span.end_frame])
-            _stage_episode(meta, txn, index, state, fov, image, span.instruction, {
-                "video_id": source.video_id, "span_index": span_index, "start_frame": span.start_frame,
-                "end_frame": span.end_frame, "hand": span.hand, "instruction": span.instruction,
-                "rephrasings": list(span.rephrasings), "primitives": list(span.primitives),
-            })
-        record = meta.videos.setdefault(source.video_id, {})
-        record.update(
-            episodes=indices, clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
-            intrinsics=poses.intrinsics.model_dump(), fov_deg=list(fov), mirrored=poses.mirrored,
-            rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint,
-        )
-        meta.stage(txn)
-        txn.commit()
-    return VideoUpdate(source.video_id, indices, [i for i in old if i not in indices],
-                       sum(s.num_frames for s in source.spans), time.perf_counter() - started)
+        episodes = [EpisodeRows(packed[s.start_frame:s.end_frame], next_state_actions(packed, s.start_frame, s.end_frame),
+                                fov, meta.task_index(s.instruction)) for s in source.spans]
+        rows = [{"span_index": k, "start_frame": s.start_frame, "end_frame": s.end_frame, "hand": s.hand,
+                 "instruction": s.instruction, "rephrasings": list(s.rephrasings), "primitives": list(s.primitives)}
+                for k, s in enumerate(source.spans)]
+        record = dict(clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
+                      intrinsics=poses.intrinsics.model_dump(), fov_deg=list(fov), mirrored=poses.mirrored,
+                      rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint)
+        return write_source(root, meta, txn, source.video_id, episodes, parts, image_stats, rows, record)
 
 
 def add_recorded(
     root: Path | str, source: RecordedEpisodesInput, settings: DatasetSettings | None = None
 ) -> VideoUpdate:
     """Write in-memory recorded episodes (robot or simulator) into the dataset at `root`, replacing any
-    earlier episodes of `source.source_id`; same format, index allocation and atomicity as `add_video`.
-    Rows keep the `video_id` key (= source_id) so grouping by source works for both kinds."""
-    started = time.perf_counter()
+    earlier episodes of `source.source_id`; same format, slots and atomicity as `add_video`. Each episode's
+    action is its commanded targets when given, else its next observed state."""
     root = Path(root)
     with writing(root) as txn:
         meta = DatasetMeta.load_or_new(root, settings)
         _check_fps(meta, source.source_id, source.fps, "recording")
-        old = list(meta.videos.get(source.source_id, {}).get("episodes", []))
-        indices = _allocate(meta, source.source_id, len(source.episodes))
-        _drop_episodes(meta, txn, [i for i in old if i not in indices])
         cfg = meta.settings
-        for k, (episode, index) in enumerate(zip(source.episodes, indices)):
-            image = write_frames_video(episode.frames, txn.stage_path(video_file(index, cfg)), cfg.image_size_px,
-                                       meta.fps, cfg.crf)
-            state = episode.state.astype(np.float32)
-            _stage_episode(meta, txn, index, state, source.fov_deg, image, episode.instruction, {
-                "video_id": source.source_id, "span_index": k, "start_frame": 0, "end_frame": episode.num_frames,
-                "hand": episode.hand, "instruction": episode.instruction, "rephrasings": [], "primitives": [],
-                **episode.extra,
-            })
-        meta.videos.setdefault(source.source_id, {}).update(
-            episodes=indices, kind="recorded", fps=source.fps, fov_deg=list(source.fov_deg),
-            fingerprint=source.fingerprint,
-        )
-        meta.stage(txn)
-        txn.commit()
-    return VideoUpdate(source.source_id, indices, [i for i in old if i not in indices],
-                       sum(e.num_frames for e in source.episodes), time.perf_counter() - started)
+        parts = [txn.scratch_path(f"{source.source_id}/{k}.mp4") for k in range(len(source.episodes))]
+        image_stats = [write_frames_video(e.frames, part, cfg.image_size_px, meta.fps, cfg.crf)
+                       for e, part in zip(source.episodes, parts)]
+        episodes = [EpisodeRows(
+            e.state.astype(np.float32),
+            (e.action if e.action is not None else next_state_actions(e.state, 0, e.num_frames)).astype(np.float32),
+            source.fov_deg, meta.task_index(e.instruction)) for e in source.episodes]
+        rows = [{"span_index": k, "start_frame": 0, "end_frame": e.num_frames, "hand": e.hand,
+                 "instruction": e.instruction, "rephrasings": [], "primitives": [],
+                 "action_source": "commanded" if e.action is not None else "next_state", **e.extra}
+                for k, e in enumerate(source.episodes)]
+        record = dict(kind="recorded", fps=source.fps, fov_deg=list(source.fov_deg), fingerprint=source.fingerprint)
+        return write_source(root, meta, txn, source.source_id, episodes, parts, image_stats, rows, record)
 
 
 def remove_video(root: Path | str, video_id: str) -> list[int]:
-    """Drop a video's episodes (its indices are retired); returns them. Unknown ids are a no-op."""
+    """Drop a source's episodes and files; returns the episode indices it held. Unknown ids are a no-op."""
     root = Path(root)
     with writing(root) as txn:
         meta = DatasetMeta.load(root)
-        record = meta.videos.pop(video_id, None)
-        if record is None:
+        if video_id not in meta.videos:
             return []
-        _drop_episodes(meta, txn, record["episodes"])
+        before = meta.numbering()
+        number = before[video_id]
+        record = meta.videos.pop(video_id)
+        if record["episodes"]:
+            _delete_slot(meta, txn, record["slot"])
+        _renumber(root, meta, txn, before, skip=None)
         meta.stage(txn)
         txn.commit()
-        return list(record["episodes"])
+        return list(range(number.first_episode, number.first_episode + number.episodes))
 
 
 def build_dataset(root: Path | str, sources: Iterable[VideoEpisodesInput],
                   settings: DatasetSettings | None = None) -> list[VideoUpdate]:
     """Add each video in order (a from-scratch build is just a sequence of adds)."""
     return [add_video(root, source, settings) for source in sources]
-

@@ -12,7 +12,6 @@ Stored as the policy folder's normaliser.json (JSON only: nothing to unpickle).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -20,10 +19,12 @@ from typing import ClassVar, TypeVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from vitra_core.episodes.lerobot_format import FOV_KEY, STATE_KEY, data_file, read_episode_table
+from vitra_core.episodes.lerobot_format import FOV_KEY, STATE_KEY
 from vitra_core.episodes.loader import DEFAULT_CHUNK_SIZE
 from vitra_core.episodes.meta import HAND_STATS_KEY, DatasetMeta
+from vitra_core.episodes.reader import read_episodes_rows
 from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE, STATE_NAMES
+from vitra_core.episodes.stats import compute_stats, merge_stats, stats_from_json
 from vitra_core.errors import FileError
 from vitra_core.model.config import ModelFileError
 from vitra_core.records import JsonRecord
@@ -79,14 +80,15 @@ class Normaliser(JsonRecord):
                      chunk_size: int = DEFAULT_CHUNK_SIZE) -> "Normaliser":
         """Stats of `episodes` (default: all) of the dataset: held-out episodes stay unseen."""
         meta = DatasetMeta.load(root)
-        selected = sorted(meta.episodes) if episodes is None else sorted(episodes)
-        subset = dataclasses.replace(meta, episodes={i: meta.episodes[i] for i in selected})
-        stats = subset.merged_stats()
-        states = [read_episode_table(Path(root) / data_file(i, meta.settings.chunks_size))[STATE_KEY] for i in selected]
+        rows = meta.episodes
+        selected = sorted(rows) if episodes is None else sorted(episodes)
+        hands = merge_stats([stats_from_json({HAND_STATS_KEY: rows[i][HAND_STATS_KEY]})[HAND_STATS_KEY] for i in selected])
+        tables = read_episodes_rows(root, meta, selected)
+        fov = compute_stats(np.concatenate([table[FOV_KEY] for table in tables]))
         source = f"{root}" if episodes is None else f"{root} episodes {_ranges(selected)}"
-        return cls(state_mean=_floats(stats[HAND_STATS_KEY]["mean"]), state_std=_safe(stats[HAND_STATS_KEY]["std"]),
-                   delta_rms=_safe(motion_rms(states, chunk_size)), fov_mean_deg=_floats(stats[FOV_KEY]["mean"]),
-                   fov_std_deg=_safe(stats[FOV_KEY]["std"]), source=source)
+        return cls(state_mean=_floats(hands["mean"]), state_std=_safe(hands["std"]),
+                   delta_rms=_safe(motion_rms([table[STATE_KEY] for table in tables], chunk_size)),
+                   fov_mean_deg=_floats(fov["mean"]), fov_std_deg=_safe(fov["std"]), source=source)
 
 
 def motion_rms(episodes: list[np.ndarray], chunk_size: int) -> np.ndarray:

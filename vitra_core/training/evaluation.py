@@ -10,7 +10,7 @@ Baselines: `hold` repeats the current state; `constant_velocity` extrapolates th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from scipy.spatial.transform import Rotation
 
 from vitra_core.episodes.loader import EpisodeWindowDataset
-from vitra_core.episodes.meta import DatasetMeta
 from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE
 from vitra_core.errors import VitraError
 from vitra_core.hands.kinematics import EULER_ORDER
@@ -48,14 +47,15 @@ class ActionErrors(BaseModel):
     hand_chunks: int
 
 
-def split_by_video(meta: DatasetMeta, eval_fraction: float, seed: int = 0) -> EvalSplit:
-    """Hold out round(eval_fraction x videos) whole videos (at least one, and one left to train on)."""
-    videos = sorted({row["video_id"] for row in meta.episodes.values()})
+def split_by_video(episodes: Mapping[int, dict], eval_fraction: float, seed: int = 0) -> EvalSplit:
+    """Hold out round(eval_fraction x videos) whole videos (at least one, and one left to train on);
+    `episodes`: DatasetMeta.episodes (rows with `video_id`)."""
+    videos = sorted({row["video_id"] for row in episodes.values()})
     if len(videos) < 2:
         raise VitraError(f"splitting by video needs at least 2 videos with episodes, the dataset has {len(videos)}")
     n_eval = min(max(1, round(eval_fraction * len(videos))), len(videos) - 1)
     held_out = sorted(np.random.default_rng(seed).choice(videos, size=n_eval, replace=False).tolist())
-    by_video = {v: sorted(i for i, row in meta.episodes.items() if row["video_id"] == v) for v in videos}
+    by_video = {v: sorted(i for i, row in episodes.items() if row["video_id"] == v) for v in videos}
     return EvalSplit(
         train_episodes=sorted(i for v in videos if v not in held_out for i in by_video[v]),
         eval_episodes=sorted(i for v in held_out for i in by_video[v]),

@@ -30,7 +30,7 @@ CHAMPION_METRIC = "eval.model.wrist_ade_cm"  # lower is better
 def pretrain(settings: PretrainSettings, dataset_root: Path, dataset_dvc_md5: str, out_dir: Path, runs_root: Path,
              tracking: TrackingTarget, repo_root: Path) -> TrainingRecord:
     """Train on the episodes of all but the held-out videos; register the policy as a `candidate`."""
-    split = split_by_video(DatasetMeta.load(dataset_root), settings.eval_fraction, settings.split_seed)
+    split = split_by_video(DatasetMeta.load(dataset_root).episodes, settings.eval_fraction, settings.split_seed)
     return run_training_job(
         settings, name="pretrain", dataset_root=dataset_root, dataset_dvc_md5=dataset_dvc_md5,
         episodes=split.train_episodes, out_dir=out_dir, runs_root=runs_root, tracking=tracking, repo_root=repo_root,
