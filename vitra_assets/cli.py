@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -280,6 +281,46 @@ def episodes_migrate(ctx: click.Context, root: Path | None) -> None:
     meta = migrate_v21(root)
     click.echo(f"{root}: now LeRobot v3.0, {len(meta.episodes)} episodes from {len(meta.videos)} sources "
                f"in {len(meta.videos)} file slots")
+
+
+@episodes.command("view")
+@click.argument("episode", type=int)
+@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Dataset folder (default: <data_root>/episodes).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The .rrd file to write (default: .vitra/rerun/episode_<EPISODE>.rrd).")
+@click.option("--serve", is_flag=True,
+              help="Serve Rerun's web viewer instead of writing a file (opens no browser; Ctrl-C to stop).")
+@click.option("--port", default=9090, show_default=True, help="Web viewer port (with --serve).")
+@click.option("--grpc-port", default=9876, show_default=True,
+              help="Port of the gRPC server the web viewer reads the episode from (with --serve).")
+@click.pass_context
+def episodes_view(ctx: click.Context, episode: int, root: Path | None, out: Path | None, serve: bool, port: int,
+                  grpc_port: int) -> None:
+    """Show episode EPISODE in Rerun: frames, instruction, both hands' 3D skeletons, named state channels.
+
+    Writes a .rrd (open it with `rerun FILE`), or with --serve serves the web viewer; works headless.
+    """
+    from vitra_core.episodes.stage import dataset_dir
+    from vitra_core.episodes.view_rerun import episode_arrays, serve_episode, write_episode_rrd
+    from vitra_core.layout import DataLayout
+
+    cfg = _config(ctx.parent.parent)
+    try:
+        arrays = episode_arrays(root or dataset_dir(DataLayout(cfg.data_root)), episode)
+    except VitraError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not serve:
+        path = write_episode_rrd(out or cfg.resolve(".vitra/rerun") / f"episode_{episode:06d}.rrd", **arrays)
+        click.echo(f"wrote {path}\nopen it with: rerun {path}")
+        return
+    recording, url = serve_episode(web_port=port, grpc_port=grpc_port, **arrays)
+    click.echo(f"Rerun web viewer: {url}  (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        recording.disconnect()
 
 
 @main.group()
