@@ -22,7 +22,8 @@ INFO_KEYS = {"codebase_version", "robot_type", "total_episodes", "total_frames",
              "data_files_size_in_mb", "video_files_size_in_mb", "fps", "splits", "data_path", "video_path", "features"}
 COLUMN_TYPES = {
     "observation.state": pa.list_(pa.float32(), 104), "action": pa.list_(pa.float32(), 104),
-    "observation.fov": pa.list_(pa.float32(), 2), "timestamp": pa.float32(), "frame_index": pa.int64(),
+    "observation.fov": pa.list_(pa.float32(), 2), "camera.world_from_camera": pa.list_(pa.float32(), 12),
+    "timestamp": pa.float32(), "frame_index": pa.int64(),
     "episode_index": pa.int64(), "index": pa.int64(), "task_index": pa.int64(),
 }
 VIDEO = "observation.images.main"

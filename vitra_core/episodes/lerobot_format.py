@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field
 
+from vitra_core.episodes.anchor import POSE_NAMES, POSE_WIDTH
 from vitra_core.episodes.state_layout import STATE_DIM, STATE_NAMES
 from vitra_core.episodes.stats import FeatureStats
 
@@ -32,6 +33,7 @@ STATS_FILE = "meta/stats.json"
 STATE_KEY = "observation.state"
 ACTION_KEY = "action"
 FOV_KEY = "observation.fov"
+CAMERA_KEY = "camera.world_from_camera"  # not observation.*: LeRobot does not make it a policy input
 INDEX_KEYS = ("timestamp", "frame_index", "episode_index", "index", "task_index")
 # LeRobot's defaults; we never pack more than one source into a file, so these are only upper bounds.
 DATA_FILES_SIZE_MB = 100
@@ -94,6 +96,7 @@ def features(settings: DatasetSettings, fps: float) -> dict:
         STATE_KEY: {"dtype": "float32", "shape": [STATE_DIM], "names": list(STATE_NAMES)},
         ACTION_KEY: {"dtype": "float32", "shape": [STATE_DIM], "names": list(STATE_NAMES)},
         FOV_KEY: {"dtype": "float32", "shape": [2], "names": ["fov_x_deg", "fov_y_deg"]},
+        CAMERA_KEY: {"dtype": "float32", "shape": [POSE_WIDTH], "names": list(POSE_NAMES)},
         "timestamp": {"dtype": "float32", **scalar},
         "frame_index": {"dtype": "int64", **scalar},
         "episode_index": {"dtype": "int64", **scalar},
@@ -123,12 +126,14 @@ def info_json(settings: DatasetSettings, fps: float, total_episodes: int, total_
 
 @dataclass(frozen=True)
 class EpisodeRows:
-    """One episode's per-frame columns: state and action [T, 104] float32, fov (x, y) degrees."""
+    """One episode's per-frame columns: state and action [T, 104] float32 (each in its frame's camera), fov
+    (x, y) degrees, camera poses [T, 12] (anchor.py)."""
 
     state: np.ndarray
     action: np.ndarray
     fov_deg: tuple[float, float]
     task_index: int
+    camera: np.ndarray
 
     @property
     def length(self) -> int:
@@ -139,6 +144,7 @@ DATA_SCHEMA = pa.schema([
     pa.field(STATE_KEY, pa.list_(pa.float32(), STATE_DIM)),
     pa.field(ACTION_KEY, pa.list_(pa.float32(), STATE_DIM)),
     pa.field(FOV_KEY, pa.list_(pa.float32(), 2)),
+    pa.field(CAMERA_KEY, pa.list_(pa.float32(), POSE_WIDTH)),
     pa.field("timestamp", pa.float32()),
     pa.field("frame_index", pa.int64()),
     pa.field("episode_index", pa.int64()),
@@ -165,6 +171,7 @@ def data_table_bytes(episodes: list[EpisodeRows], fps: float, first_episode: int
         STATE_KEY: _fixed_list(np.concatenate([e.state for e in episodes]), STATE_DIM),
         ACTION_KEY: _fixed_list(np.concatenate([e.action for e in episodes]), STATE_DIM),
         FOV_KEY: _fixed_list(np.concatenate([np.tile(e.fov_deg, (e.length, 1)) for e in episodes]), 2),
+        CAMERA_KEY: _fixed_list(np.concatenate([e.camera for e in episodes]), POSE_WIDTH),
         "timestamp": pa.array((frame_index / fps).astype(np.float32)),
         "frame_index": pa.array(frame_index),
         "episode_index": pa.array(np.repeat(np.arange(len(episodes), dtype=np.int64) + first_episode, lengths)),
@@ -186,11 +193,12 @@ def renumber_data_table(path, first_episode: int, first_index: int) -> bytes:
 
 
 def read_data_table(path) -> dict[str, np.ndarray]:
-    """A data file as arrays: state and action [N, 104] float32, fov [N, 2], and the index columns [N]."""
+    """A data file as arrays: state and action [N, 104] float32, fov [N, 2], camera poses [N, 12], and the
+    index columns [N]."""
     table = pq.read_table(path)
     rows = table.num_rows
     out = {key: table.column(key).combine_chunks().flatten().to_numpy().reshape(rows, width)
-           for key, width in ((STATE_KEY, STATE_DIM), (ACTION_KEY, STATE_DIM), (FOV_KEY, 2))}
+           for key, width in ((STATE_KEY, STATE_DIM), (ACTION_KEY, STATE_DIM), (FOV_KEY, 2), (CAMERA_KEY, POSE_WIDTH))}
     for key in INDEX_KEYS:
         out[key] = table.column(key).to_numpy()
     return out

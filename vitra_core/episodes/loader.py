@@ -3,7 +3,8 @@
 Sample at frame t of an episode of length T:
   image [3, S, S] uint8 (or float32 in [0, 1]) decoded from the episode mp4;
   state [104] float32 at t; actions [C, 102] = the `action` column at t .. t+C-1 without its mask
-  (C = chunk_size; for human video the next states, for a robot its commands);
+  (C = chunk_size; for human video the next states, for a robot its commands), each moved into the
+  camera of frame t (the window's anchor), so a moving camera's own motion is not in the chunk;
   action_mask [C, 2] bool = hand present in that action and the step inside the episode;
   action_is_pad [C] bool = step past the episode end (its actions are zeros); instruction str; fov [2].
 Episodes are read lazily: each DataLoader worker keeps its own bounded LRU cache of decoded episodes
@@ -22,7 +23,8 @@ import torch
 from torch.utils.data import Dataset
 
 from vitra_core.episodes.augment import AugmentSettings, colour_jitter, flip_image, swap_sides
-from vitra_core.episodes.lerobot_format import ACTION_KEY, FOV_KEY, STATE_KEY
+from vitra_core.episodes.anchor import move_states, relative_poses
+from vitra_core.episodes.lerobot_format import ACTION_KEY, CAMERA_KEY, FOV_KEY, STATE_KEY
 from vitra_core.episodes.meta import DatasetMeta, EpisodeDatasetError
 from vitra_core.episodes.reader import read_episode_frames, read_episode_rows
 from vitra_core.episodes.mirror import mirror_dataset_state
@@ -105,7 +107,11 @@ class EpisodeWindowDataset(Dataset):
         length = len(states)
         steps = np.arange(t, t + self.chunk_size)
         inside = steps < length
-        chunk = commands[np.minimum(steps, length - 1)]
+        rows_at = np.minimum(steps, length - 1)
+        chunk = commands[rows_at]
+        cameras = table[CAMERA_KEY]
+        if not (cameras[rows_at] == cameras[t]).all():  # the camera moved within the window
+            chunk = move_states(chunk, *relative_poses(cameras[rows_at], cameras[t]))
         actions = np.where(inside[:, None], chunk[:, :ACTION_DIM], 0.0).astype(np.float32)
         mask = (chunk[:, MASK_SLICE] > 0.5) & inside[:, None]
         return {"state": states[t].copy(), "actions": actions, "action_mask": mask, "action_is_pad": ~inside,

@@ -2,7 +2,8 @@
 
 Lossless: every source keeps its episodes in their order and the task list its order; states, fov and
 per-episode stats are copied; each source's episode mp4s are joined by stream copy (the same coded
-frames, so decoding gives the same pixels). v2.1 had no `action` column; the action is the next state
+frames, so decoding gives the same pixels). v2.1 had no camera motion: every camera pose is the
+identity. v2.1 had no `action` column; the action is the next state
 as the writer records it: the clip's next frame, taken from any episode of the same video that covers
 it, else (an episode ending at the clip's end or before a gap) the frame's own state. Recorded
 sources get the next state with a hold at the end, as `add_recorded` without commands does. The new
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
+from vitra_core.episodes.anchor import identity_poses
 from vitra_core.episodes.lerobot_format import FOV_KEY, STATE_KEY, DatasetSettings, EpisodeRows
 from vitra_core.episodes.meta import VITRA_DATASET_FILE, DatasetMeta, EpisodeDatasetError
 from vitra_core.episodes.state_layout import STATE_DIM
@@ -94,7 +96,7 @@ def migrate_v21(root: Path | str) -> DatasetMeta:
                 meta = DatasetMeta.load_or_new(target, settings)
                 meta.fps, meta.tasks = own["fps"], list(tasks)
                 parts = [root / V21_VIDEO.format(chunk=i // size, key=key, index=i) for i in indices]
-                rows_of = [EpisodeRows(s, a, tuple(float(x) for x in fov[0]), row["task_index"])
+                rows_of = [EpisodeRows(s, a, tuple(float(x) for x in fov[0]), row["task_index"], identity_poses(len(s)))
                            for s, a, (_, fov), row in zip(states, actions, loaded, rows)]
                 image = [stats[i][key] for i in indices]
                 kept = [{k: v for k, v in row.items() if k not in V21_ROW_KEYS} for row in rows]

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vitra_core.episodes.anchor import POSE_WIDTH
 from vitra_core.episodes.state_layout import STATE_DIM
 from vitra_core.errors import VitraError
 from vitra_core.hands.result import HandPoses
@@ -55,18 +56,24 @@ class VideoEpisodesInput:
     """Everything the dataset needs from one video; `clip_path` is the normalised (constant-fps) clip
     whose frames `poses` describes frame for frame. Each span becomes one episode, in list order.
     `fingerprint` identifies the upstream outputs it was made from; it is stored with the video so
-    an unchanged video can be skipped without reading its episodes."""
+    an unchanged video can be skipped without reading its episodes. `camera_poses` [T, 12]: each frame's
+    camera in the video's world (anchor.py); None for a camera that did not move."""
 
     video_id: str
     clip_path: Path
     poses: HandPoses
     spans: list[EpisodeSpan] = field(default_factory=list)
     fingerprint: str | None = None
+    camera_poses: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clip_path", Path(self.clip_path))
         if not self.video_id or "/" in self.video_id:
             raise EpisodeSourceError(self.video_id, "video_id must be a non-empty name without '/'")
+        poses = self.camera_poses
+        if poses is not None and (poses.shape != (self.poses.num_frames, POSE_WIDTH) or not np.isfinite(poses).all()):
+            raise EpisodeSourceError(self.video_id, f"camera poses {poses.shape} are not finite "
+                                                    f"[{self.poses.num_frames}, {POSE_WIDTH}]")
         outside = [s for s in self.spans if s.end_frame > self.poses.num_frames]
         if outside:
             raise EpisodeSourceError(

@@ -42,10 +42,3 @@ def unpack_state(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hands = packed[..., :ACTION_DIM].reshape(*packed.shape[:-1], NUM_HANDS, STATE_SIZE)
     return hands, packed[..., MASK_SLICE] > 0.5
 
-
-def next_state_actions(states: np.ndarray, start: int, end: int) -> np.ndarray:
-    """The `action` of frames [start, end) of a recording whose packed states are `states` [N, 104]: the
-    next frame's state (human video has no command; what the hand did next is the label). The recording's
-    last frame has no next one and keeps its own state (hold)."""
-    follow = np.minimum(np.arange(start + 1, end + 1), len(states) - 1)
-    return states[follow].astype(np.float32)

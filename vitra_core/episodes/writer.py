@@ -18,13 +18,14 @@ from typing import Iterable
 import numpy as np
 
 from vitra_core.episodes.episode_video import concat_videos, write_episode_videos, write_frames_video
+from vitra_core.episodes.anchor import identity_poses, next_state_in_current_camera
 from vitra_core.episodes.lerobot_format import (
-    ACTION_KEY, FOV_KEY, STATE_KEY, DatasetSettings, EpisodeRows, data_file, data_table_bytes,
+    ACTION_KEY, CAMERA_KEY, FOV_KEY, STATE_KEY, DatasetSettings, EpisodeRows, data_file, data_table_bytes,
     episodes_meta_bytes, episodes_meta_file, read_episodes_meta, renumber_data_table, slot_location, video_file,
 )
 from vitra_core.episodes.meta import HAND_STATS_KEY, POSITIONAL_KEYS, DatasetMeta, SourceNumbering
 from vitra_core.episodes.source import EpisodeSourceError, RecordedEpisodesInput, VideoEpisodesInput
-from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE, next_state_actions, pack_state
+from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE, pack_state
 from vitra_core.episodes.stats import FeatureStats, compute_stats, merge_dataset_stats, stats_to_json
 from vitra_core.episodes.transaction import Transaction, writing
 from vitra_core.hands.skeleton import STATE_SIZE
@@ -60,6 +61,7 @@ def _content_stats(rows: EpisodeRows, fps: float, image_stats: FeatureStats, ima
         STATE_KEY: compute_stats(rows.state),
         ACTION_KEY: compute_stats(rows.action),
         FOV_KEY: compute_stats(np.tile(np.asarray(rows.fov_deg, dtype=np.float32), (rows.length, 1))),
+        CAMERA_KEY: compute_stats(rows.camera),
     }
     stats[image_key] = image_stats
     return stats
@@ -189,9 +191,12 @@ def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSet
             meta.fps, cfg.crf,
         ) if source.spans else []
         packed = pack_state(poses.state, poses.mask)
+        camera = source.camera_poses if source.camera_poses is not None else identity_poses(poses.num_frames)
         fov = (poses.intrinsics.fov_x_deg, poses.intrinsics.fov_y_deg)
-        episodes = [EpisodeRows(packed[s.start_frame:s.end_frame], next_state_actions(packed, s.start_frame, s.end_frame),
-                                fov, meta.task_index(s.instruction)) for s in source.spans]
+        episodes = [EpisodeRows(packed[s.start_frame:s.end_frame],
+                                next_state_in_current_camera(packed, camera, s.start_frame, s.end_frame), fov,
+                                meta.task_index(s.instruction), camera[s.start_frame:s.end_frame].astype(np.float32))
+                    for s in source.spans]
         rows = [{"span_index": k, "start_frame": s.start_frame, "end_frame": s.end_frame, "hand": s.hand,
                  "instruction": s.instruction, "rephrasings": list(s.rephrasings), "primitives": list(s.primitives)}
                 for k, s in enumerate(source.spans)]
@@ -217,8 +222,9 @@ def add_recorded(
                        for e, part in zip(source.episodes, parts)]
         episodes = [EpisodeRows(
             e.state.astype(np.float32),
-            (e.action if e.action is not None else next_state_actions(e.state, 0, e.num_frames)).astype(np.float32),
-            source.fov_deg, meta.task_index(e.instruction)) for e in source.episodes]
+            e.action.astype(np.float32) if e.action is not None else next_state_in_current_camera(
+                e.state, identity_poses(e.num_frames), 0, e.num_frames),
+            source.fov_deg, meta.task_index(e.instruction), identity_poses(e.num_frames)) for e in source.episodes]
         rows = [{"span_index": k, "start_frame": 0, "end_frame": e.num_frames, "hand": e.hand,
                  "instruction": e.instruction, "rephrasings": [], "primitives": [],
                  "action_source": "commanded" if e.action is not None else "next_state", **e.extra}
