@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from vitra_core.camera.result import CameraMotion
+from vitra_core.camera.rotation import inverse_camera
 
 
 def anchor_from_cam(motion: CameraMotion, anchor: int) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +40,7 @@ def pixels_in_anchor(points_px: np.ndarray, motion: CameraMotion, anchor: int = 
     """
     k = motion.camera_matrix()
     rotations, _ = anchor_from_cam(motion, anchor)
-    rays = np.column_stack([points_px, np.ones(len(points_px))]) @ np.linalg.inv(k).T
+    rays = np.column_stack([points_px, np.ones(len(points_px))]) @ inverse_camera(k).T
     seen = np.einsum("tij,tj->ti", rotations, rays) @ k.T
     with np.errstate(divide="ignore", invalid="ignore"):
         return seen[:, :2] / seen[:, 2:3]

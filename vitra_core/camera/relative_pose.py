@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from vitra_core.camera.rotation import (
-    bearings, fit_rotation, nearest_rotation, rotation_angle_deg, rotation_residual_px,
+    bearings, fit_rotation, inverse_camera, nearest_rotation, rotation_angle_deg, rotation_residual_px,
 )
 from vitra_core.camera.settings import CameraMotionSettings
 
@@ -55,7 +55,7 @@ def fit_pure_rotation(points_a: np.ndarray, points_b: np.ndarray, camera_matrix:
     if homography is None:
         rotation = fit_rotation(rays_a, rays_b)
     else:
-        k_inv = np.linalg.inv(camera_matrix)
+        k_inv = inverse_camera(camera_matrix)
         rotation = nearest_rotation(k_inv @ homography @ camera_matrix)
     inliers = rotation_residual_px(rotation, points_a, points_b, camera_matrix) < inlier_px
     for _ in range(_REFINE_ROUNDS):

@@ -8,10 +8,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def inverse_camera(camera_matrix: np.ndarray) -> np.ndarray:
+    """K^-1 of a zero-skew pinhole K in closed form (np.linalg.inv costs more than the rest of a fit)."""
+    (fx, _, cx), (_, fy, cy), _ = camera_matrix
+    return np.array([[1 / fx, 0, -cx / fx], [0, 1 / fy, -cy / fy], [0, 0, 1.0]])
+
+
 def bearings(points_px: np.ndarray, camera_matrix: np.ndarray) -> np.ndarray:
     """[N, 3] unit rays of pixel positions [N, 2] through the camera K."""
     homogeneous = np.column_stack([points_px, np.ones(len(points_px))])
-    rays = homogeneous @ np.linalg.inv(camera_matrix).T
+    rays = homogeneous @ inverse_camera(camera_matrix).T
     return rays / np.linalg.norm(rays, axis=1, keepdims=True)
 
 
@@ -32,7 +38,7 @@ def fit_rotation(rays_a: np.ndarray, rays_b: np.ndarray) -> np.ndarray:
 def rotation_residual_px(rotation: np.ndarray, points_a: np.ndarray, points_b: np.ndarray,
                          camera_matrix: np.ndarray) -> np.ndarray:
     """[N] pixel distance between points_b and points_a carried by the pure rotation (H = K R K^-1)."""
-    homography = camera_matrix @ rotation @ np.linalg.inv(camera_matrix)
+    homography = camera_matrix @ rotation @ inverse_camera(camera_matrix)
     mapped = np.column_stack([points_a, np.ones(len(points_a))]) @ homography.T
     with np.errstate(divide="ignore", invalid="ignore"):
         mapped = mapped[:, :2] / mapped[:, 2:3]
