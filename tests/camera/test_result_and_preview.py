@@ -8,7 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from vitra_core.camera import CameraMotion, CameraMotionFileError, estimate_camera_motion, render_camera_preview
+from vitra_core.camera import (
+    CameraMotion,
+    CameraMotionFileError,
+    estimate_camera_motion,
+    render_camera_preview,
+)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ head's rotation steadies a hand resting on the desk."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -35,7 +35,7 @@ class FeatureTracks:
 
     def correspondences(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """([M, 2], [M, 2]) positions in frames a and b of the tracks alive in both."""
-        common, ia, ib = np.intersect1d(self.ids[a], self.ids[b], assume_unique=True, return_indices=True)
+        _, ia, ib = np.intersect1d(self.ids[a], self.ids[b], assume_unique=True, return_indices=True)
         return self.points[a][ia], self.points[b][ib]
 
 

@@ -22,7 +22,12 @@ from pydantic import BaseModel
 
 from vitra_core.camera.features import FeatureTracks
 from vitra_core.camera.relative_pose import median_displacement_px
-from vitra_core.camera.rotation import bearings, fit_rotation, optical_axis_turn_deg, rotation_residual_px
+from vitra_core.camera.rotation import (
+    bearings,
+    fit_rotation,
+    optical_axis_turn_deg,
+    rotation_residual_px,
+)
 from vitra_core.camera.settings import CameraMotionSettings
 
 SWEEP_STEPS = 61

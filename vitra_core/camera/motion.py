@@ -42,12 +42,14 @@ def _stated_camera(video_path: Path, poses: HandPoses | None, intrinsics: Intrin
 
 def estimate_camera_motion(
     video_path: Path | str, poses: HandPoses | None = None, intrinsics: Intrinsics | None = None,
-    settings: CameraMotionSettings = CameraMotionSettings(),
+    settings: CameraMotionSettings | None = None,
 ) -> CameraMotion:
     """Per-frame camera pose of `video_path` relative to its first frame (see CameraMotion).
 
-    `poses` (of the same video) masks the hands out of the background; `intrinsics` override the sidecar.
+    `poses` (of the same video) masks the hands out of the background; `intrinsics` override the sidecar;
+    `settings` default to `CameraMotionSettings()`.
     """
+    settings = settings or CameraMotionSettings()
     video_path = Path(video_path)
     timestamps: list[float] = []
 

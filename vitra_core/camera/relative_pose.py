@@ -20,7 +20,12 @@ import cv2
 import numpy as np
 
 from vitra_core.camera.rotation import (
-    bearings, fit_rotation, inverse_camera, nearest_rotation, rotation_angle_deg, rotation_residual_px,
+    bearings,
+    fit_rotation,
+    inverse_camera,
+    nearest_rotation,
+    rotation_angle_deg,
+    rotation_residual_px,
 )
 from vitra_core.camera.settings import CameraMotionSettings
 
