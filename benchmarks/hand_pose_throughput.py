@@ -6,6 +6,8 @@ Prints, on the normalised sample clips the stage really reads:
     MediaPipe call the stage makes (the tracker and, where it has fewer than two hands, the tile fallback)
   - their ratio (goal >= 0.9: the stage adds little beyond the model it cannot avoid)
   - the speedup of two partitions processed in parallel (two processes) over one after the other
+  - frames/s of the camera-motion stage (`estimate_camera_motion` with the clip's hand poses) and the
+    per-video chain's time per frame (hand poses + camera motion) relative to hand poses alone
 
 Usage: .venv/bin/python benchmarks/hand_pose_throughput.py [--samples ../shared/data]
 """
@@ -19,6 +21,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from vitra_core.camera import estimate_camera_motion
 from vitra_core.hands import HandPoseSettings, extract_hand_poses
 from vitra_core.hands.detect import HandDetector
 from vitra_core.hands.extract import detect_hands
@@ -31,6 +34,15 @@ def stage_seconds(clip: Path) -> float:
     start = time.perf_counter()
     extract_hand_poses(clip)
     return time.perf_counter() - start
+
+
+def camera_motion_seconds(clip: Path) -> tuple[float, float]:
+    """(hand-pose s, camera-motion s) for one clip, the second given the first's poses."""
+    start = time.perf_counter()
+    poses = extract_hand_poses(clip)
+    middle = time.perf_counter()
+    estimate_camera_motion(clip, poses)
+    return middle - start, time.perf_counter() - middle
 
 
 def mediapipe_seconds(clip: Path) -> tuple[float, int]:
@@ -80,6 +92,16 @@ def main() -> None:
         print(f"two partitions ({pair[0].name}, {pair[1].name}): sequential {sequential:.2f} s, "
               f"parallel {parallel:.2f} s, speedup {sequential / parallel:.2f}x")
         print(f"stage / MediaPipe-alone throughput ratio: {mp_total / stage_total:.2f} (goal >= 0.9)")
+        print(f"{'clip':<28} {'frames':>6} {'camera f/s':>10} {'chain / hands':>14}")
+        hands_total = camera_total = 0.0
+        for clip in clips:
+            hands_s, camera_s = camera_motion_seconds(clip)
+            hands_total, camera_total = hands_total + hands_s, camera_total + camera_s
+            frames = sum(1 for _ in iter_frames(clip))
+            print(f"{clip.name:<28} {frames:>6} {frames / camera_s:>10.1f} {(hands_s + camera_s) / hands_s:>14.2f}")
+        print(f"camera motion: {frames_total / camera_total:.1f} frames/s; per-video chain (hand poses + camera "
+              f"motion) takes {(hands_total + camera_total) / hands_total:.2f}x the time of hand poses alone "
+              f"(goal <= 1.5x)")
 
 
 if __name__ == "__main__":
