@@ -261,7 +261,7 @@ def episodes_build(ctx: click.Context) -> None:
     from vitra_core.layout import DataLayout
 
     cfg = _config(ctx.parent.parent)
-    report = sync_episodes(DataLayout(cfg.data_root), cfg.episodes)
+    report = sync_episodes(DataLayout(cfg.data_root), cfg.episodes, cfg.episode_quality)
     click.echo(f"episodes: {report.episodes} episodes, {report.frames} frames; videos added {len(report.added)}, "
                f"replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from vitra_assets.automation import build_automation_sensor
+from vitra_assets.camera_motion import camera_motion
 from vitra_assets.captions import captions
 from vitra_assets.controller import ControllerResource, controller_url
 from vitra_assets.deployed_policy import deployed_policy
@@ -25,7 +26,7 @@ from vitra_core.config import VitraConfig, load_config
 
 
 # The per-video stages in order: a new video's run materializes all of them.
-PER_VIDEO_ASSETS = [raw_clips, hand_poses, segments, captions]
+PER_VIDEO_ASSETS = [raw_clips, hand_poses, camera_motion, segments, captions]
 # Corpus-level assets after the dataset, in order: the model, then the robot side.
 MODEL_ASSETS = [pretrained_vla, vla_eval]
 ROBOT_ASSETS = [robot_demos, finetuned_policy, policy_eval, deployed_policy]

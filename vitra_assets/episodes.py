@@ -23,16 +23,19 @@ STATS_CHECK = "stats_finite"
 )
 def episodes(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
     """Appends new videos' episodes, replaces reprocessed ones, skips the unchanged; records the DVC stage."""
-    layout = vitra.layout()
-    report = sync_episodes(layout, vitra.load().episodes)
+    layout, cfg = vitra.layout(), vitra.load()
+    report = sync_episodes(layout, cfg.episodes, cfg.episode_quality)
     dvc_hash = vitra.dvc_store().commit_stage(EPISODES_STAGE)[f"data/{EPISODES_DIR}"]
     bad = nonfinite_stats(layout) if report.episodes else []
-    context.log.info(f"{report.episodes} episodes; added {report.added}, replaced {report.replaced}")
+    context.log.info(f"{report.episodes} episodes; added {report.added}, replaced {report.replaced}; "
+                     f"{report.excluded} below the quality floor {cfg.episode_quality.min_score}")
     return MaterializeResult(
         data_version=DataVersion(dvc_hash),
         metadata={
             "episodes": report.episodes,
             "frames": report.frames,
+            "episodes_below_quality_floor": report.excluded,
+            "quality_floor": cfg.episode_quality.min_score,
             "videos_added": len(report.added),
             "videos_replaced": len(report.replaced),
             "videos_unchanged": len(report.unchanged),

@@ -22,7 +22,7 @@ from vitra_core.training.pretrain import PRETRAINED_DIR
 from vitra_core.versioning.dvc_store import DvcError, dvc_store_for
 from vitra_core.video.raw_clip import read_source_record
 
-PER_VIDEO_STAGES = ("raw_clips", "hand_poses", "segments", "captions")
+PER_VIDEO_STAGES = ("raw_clips", "hand_poses", "camera_motion", "segments", "captions")
 
 
 class VideoLineage(BaseModel):

@@ -6,6 +6,7 @@ from dagster import (
     AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset,
 )
 
+from vitra_assets.camera_motion import camera_motion
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.partitions import videos_partitions
 from vitra_assets.resources import VitraConfigResource
@@ -16,14 +17,15 @@ SEGMENTS_CHECK = "segments_within_bounds"
 
 @asset(
     partitions_def=videos_partitions,
-    deps=[hand_poses],
+    deps=[hand_poses, camera_motion],
     code_version=CODE_VERSION,
     group_name="segments",
     check_specs=[AssetCheckSpec(SEGMENTS_CHECK, asset=SEGMENTS_STAGE, blocking=True,
                                 description="Inside the clip, within the length bounds, no overlap per hand.")],
 )
 def segments(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
-    """Atomic actions per hand (VITRA): cuts at local minima of the smoothed 3D wrist speed."""
+    """Atomic actions per hand (VITRA): cuts at local minima of the smoothed 3D wrist speed in the world frame
+    (the camera's own rotation removed)."""
     result, covered = build_segments(vitra.layout(), context.partition_key, vitra.load().segments)
     found = result.segments
     problems = segment_problems(result)

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from vitra_core.errors import ConfigError
 from vitra_core.captions.settings import CaptionerSettings
 from vitra_core.episodes.lerobot_format import DatasetSettings
+from vitra_core.camera.settings import CameraMotionSettings
+from vitra_core.episodes.quality import QualitySettings
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.segments.settings import SegmentSettings
 from vitra_core.training.settings import FinetuneSettings, PolicyEvalSettings, PretrainSettings
@@ -148,9 +150,11 @@ class VitraConfig(_Section):
     normalise: NormaliseSettings = NormaliseSettings()
     camera: CameraConfig = CameraConfig()
     hands: HandsConfig = HandsConfig()
+    camera_motion: CameraMotionSettings = CameraMotionSettings()
     segments: SegmentSettings = SegmentSettings()
     captions: CaptionerSettings = CaptionerSettings()
     episodes: DatasetSettings = DatasetSettings()
+    episode_quality: QualitySettings = QualitySettings()
     inbox: InboxConfig = InboxConfig()
     dvc: DvcConfig = DvcConfig()
     mlflow: MlflowConfig = MlflowConfig()

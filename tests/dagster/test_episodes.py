@@ -5,6 +5,7 @@ from dagster import DagsterInstance, materialize
 
 from tests.inbox_inputs import store_video
 from vitra_assets.definitions import PER_VIDEO_ASSETS
+from vitra_core.episodes import DatasetMeta
 from vitra_assets.episodes import STATS_CHECK, episodes
 from vitra_core.captions.stage import read_captions
 from vitra_core.layout import DataLayout
@@ -26,9 +27,15 @@ def test_every_stage_end_to_end_on_two_real_clips_then_an_unchanged_rebuild(shar
     meta = {k: v.value for k, v in first.asset_materializations_for_node("episodes")[0].metadata.items()}
     again = {k: v.value for k, v in second.asset_materializations_for_node("episodes")[0].metadata.items()}
     expected = sum(len(read_captions(layout, v).captions) for v in video_ids)
-    assert meta["episodes"] == expected >= 4 and meta["videos_added"] == 2
+    assert meta["episodes"] + meta["episodes_below_quality_floor"] == expected and meta["episodes"] >= 4
+    assert meta["videos_added"] == 2
+    stored = DatasetMeta.load(layout.root / "episodes")
+    excluded = [e for record in stored.videos.values() for e in record["excluded"]]
+    assert len(excluded) == meta["episodes_below_quality_floor"]
+    assert all(e["quality"]["score"] < 0.5 and "floor" in e["reason"] for e in excluded)
+    assert all(row["quality"]["score"] >= 0.5 for row in stored.episodes.values())
     info = json.loads((layout.root / "episodes" / "meta" / "info.json").read_text())
-    assert (info["codebase_version"], info["total_episodes"], info["total_frames"]) == ("v3.0", expected, meta["frames"])
+    assert (info["codebase_version"], info["total_episodes"], info["total_frames"]) == ("v3.0", meta["episodes"], meta["frames"])
     lock = yaml.safe_load((tmp_project.root / "dvc.lock").read_text())
     assert lock["stages"]["episodes"]["outs"][0]["md5"] == meta["dvc_md5"]
     assert [c.passed for c in first.get_asset_check_evaluations() if c.check_name == STATS_CHECK] == [True]

@@ -39,6 +39,7 @@ class EpisodeSpan(BaseModel):
     rephrasings: list[str] = Field(default_factory=list)
     primitives: list[str] = Field(default_factory=list)
     hand: Literal["left", "right"]
+    quality: dict[str, float] = Field(default_factory=dict, description="quality.EpisodeQuality figures, if measured")
 
     @model_validator(mode="after")
     def _non_empty(self) -> "EpisodeSpan":
@@ -57,7 +58,8 @@ class VideoEpisodesInput:
     whose frames `poses` describes frame for frame. Each span becomes one episode, in list order.
     `fingerprint` identifies the upstream outputs it was made from; it is stored with the video so
     an unchanged video can be skipped without reading its episodes. `camera_poses` [T, 12]: each frame's
-    camera in the video's world (anchor.py); None for a camera that did not move."""
+    camera in the video's world (anchor.py); None for a camera that did not move. `excluded`: spans kept
+    out of the dataset (below the quality floor), recorded with the source."""
 
     video_id: str
     clip_path: Path
@@ -65,6 +67,7 @@ class VideoEpisodesInput:
     spans: list[EpisodeSpan] = field(default_factory=list)
     fingerprint: str | None = None
     camera_poses: np.ndarray | None = None
+    excluded: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clip_path", Path(self.clip_path))
@@ -86,7 +89,7 @@ class VideoEpisodesInput:
 # Keys of an episode's row (meta/vitra_dataset.json) that the writer fills; `RecordedEpisode.extra` may not use them.
 RESERVED_EPISODE_KEYS = frozenset({
     "episode_index", "length", "task_index", "video_id", "span_index", "start_frame", "end_frame", "hand",
-    "instruction", "rephrasings", "primitives", "index_from", "offset", "hand_state",
+    "instruction", "rephrasings", "primitives", "index_from", "offset", "hand_state", "quality",
 })
 
 

@@ -13,8 +13,16 @@ import numpy as np
 
 from pydantic import BaseModel
 
+from vitra_core.camera.compensate import points_in_anchor
+from vitra_core.camera.result import CameraMotion
+from vitra_core.camera.stage import CAMERA_MOTION_STAGE, MOTION_FILE, read_camera_motion, world_from_camera
 from vitra_core.captions.stage import CAPTIONS_FILE, CAPTIONS_STAGE, read_captions
+from vitra_core.episodes.anchor import pack_poses
 from vitra_core.episodes.lerobot_format import DatasetSettings
+from vitra_core.episodes.quality import EpisodeQuality, QualitySettings, episode_quality
+from vitra_core.episodes.state_layout import HAND_SIDES
+from vitra_core.hands.result import HandPoses
+from vitra_core.hands.skeleton import WRIST
 from vitra_core.episodes.meta import DatasetMeta, read_stats
 from vitra_core.episodes.source import EpisodeSpan, VideoEpisodesInput
 from vitra_core.episodes.writer import add_video, remove_video
@@ -25,7 +33,7 @@ from vitra_core.video.raw_clip import CLIP_FILE, META_FILE, RAW_CLIPS_STAGE
 
 EPISODES_DIR = "episodes"
 EPISODES_STAGE = "episodes"  # its dvc.yaml stage
-ALGORITHM_VERSION = "1"
+ALGORITHM_VERSION = "2"  # 2: LeRobot v3.0, camera poses and anchor-frame actions, quality floor
 CODE_VERSION = f"episodes-v{ALGORITHM_VERSION}"
 
 
@@ -36,6 +44,7 @@ class SyncReport(BaseModel):
     removed: list[str] = []
     episodes: int = 0
     frames: int = 0
+    excluded: int = 0  # spans below the quality floor, over all videos
 
 
 def dataset_dir(layout: DataLayout):
@@ -46,31 +55,48 @@ def _inputs(layout: DataLayout, video_id: str) -> list:
     return [
         layout.stage_dir(RAW_CLIPS_STAGE, video_id) / META_FILE,
         layout.stage_dir(HAND_POSES_STAGE, video_id) / POSES_FILE,
+        layout.stage_dir(CAMERA_MOTION_STAGE, video_id) / MOTION_FILE,
         layout.stage_dir(SEGMENTS_STAGE, video_id) / SEGMENTS_FILE,
         layout.stage_dir(CAPTIONS_STAGE, video_id) / CAPTIONS_FILE,
     ]
 
 
-def input_fingerprint(layout: DataLayout, video_id: str) -> str:
-    """SHA-256 over the per-video files an episode is made from."""
-    digest = hashlib.sha256()
+def input_fingerprint(layout: DataLayout, video_id: str, quality: QualitySettings) -> str:
+    """SHA-256 over the per-video files an episode is made from and the quality settings that select them."""
+    digest = hashlib.sha256(quality.model_dump_json().encode())
     for path in _inputs(layout, video_id):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def episode_input(layout: DataLayout, video_id: str, fingerprint: str) -> VideoEpisodesInput:
-    """One episode per captioned segment: its frame range, instruction, rephrasings and primitives."""
+def _span_quality(poses: HandPoses, motion: CameraMotion, wrist_world_m: np.ndarray, start: int, end: int, hand: int,
+                  settings: QualitySettings) -> EpisodeQuality:
+    detected = poses.mask[start:end, hand] & ~poses.interpolated[start:end, hand]
+    return episode_quality(detected, motion.valid[start:end], wrist_world_m[start:end, hand],
+                           poses.joints_cam[start:end, hand, WRIST, 2], poses.fps, settings)
+
+
+def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: QualitySettings) -> VideoEpisodesInput:
+    """One episode per captioned segment whose quality reaches the floor: its frame range, instruction,
+    rephrasings, primitives and quality; the others are listed as excluded. Camera poses come from the
+    camera-motion stage (rotation; translation only when metric)."""
+    poses, motion = read_hand_poses(layout, video_id), read_camera_motion(layout, video_id)
+    wrist_world = points_in_anchor(poses.joints_cam[:, :, WRIST], motion, 0)
     primitives = {(s.hand, s.start_frame, s.end_frame): s.primitives for s in read_segments(layout, video_id).segments}
-    spans = [
-        EpisodeSpan(start_frame=c.start_frame, end_frame=c.end_frame, instruction=c.instruction,
-                    rephrasings=c.rephrasings, primitives=primitives.get((c.hand, c.start_frame, c.end_frame), []),
-                    hand=c.hand)
-        for c in read_captions(layout, video_id).captions
-    ]
+    spans, excluded = [], []
+    for c in read_captions(layout, video_id).captions:
+        figures = _span_quality(poses, motion, wrist_world, c.start_frame, c.end_frame, HAND_SIDES.index(c.hand), quality)
+        span = EpisodeSpan(start_frame=c.start_frame, end_frame=c.end_frame, instruction=c.instruction,
+                           rephrasings=c.rephrasings, primitives=primitives.get((c.hand, c.start_frame, c.end_frame), []),
+                           hand=c.hand, quality=figures.model_dump())
+        if figures.score >= quality.min_score:
+            spans.append(span)
+        else:
+            excluded.append({**span.model_dump(include={"start_frame", "end_frame", "hand", "instruction", "quality"}),
+                             "reason": f"quality {figures.score:.2f} < floor {quality.min_score:.2f}"})
     return VideoEpisodesInput(
-        video_id=video_id, clip_path=layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE,
-        poses=read_hand_poses(layout, video_id), spans=spans, fingerprint=fingerprint,
+        video_id=video_id, clip_path=layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE, poses=poses,
+        spans=spans, fingerprint=fingerprint, camera_poses=pack_poses(*world_from_camera(motion)), excluded=excluded,
     )
 
 
@@ -78,24 +104,25 @@ def captioned_videos(layout: DataLayout) -> list[str]:
     return [v for v in layout.raw_video_ids() if (layout.stage_dir(CAPTIONS_STAGE, v) / CAPTIONS_FILE).exists()]
 
 
-def sync_episodes(layout: DataLayout, settings: DatasetSettings) -> SyncReport:
+def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: QualitySettings) -> SyncReport:
     root = dataset_dir(layout)
     known = DatasetMeta.load(root).videos if (root / "meta" / "info.json").exists() else {}
     report = SyncReport()
     current = captioned_videos(layout)
     for video_id in current:
-        fingerprint = input_fingerprint(layout, video_id)
+        fingerprint = input_fingerprint(layout, video_id, quality)
         if known.get(video_id, {}).get("fingerprint") == fingerprint:
             report.unchanged.append(video_id)
             continue
         (report.replaced if video_id in known else report.added).append(video_id)
-        add_video(root, episode_input(layout, video_id, fingerprint), settings)
+        add_video(root, episode_input(layout, video_id, fingerprint, quality), settings)
     for video_id in sorted(set(known) - set(current)):
         remove_video(root, video_id)
         report.removed.append(video_id)
     if (root / "meta" / "info.json").exists():
         meta = DatasetMeta.load(root)
         report.episodes = len(meta.episodes)
+        report.excluded = sum(len(record.get("excluded", [])) for record in meta.videos.values())
         report.frames = sum(row["length"] for row in meta.episodes.values())
     return report
 

@@ -198,9 +198,9 @@ def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSet
                                 meta.task_index(s.instruction), camera[s.start_frame:s.end_frame].astype(np.float32))
                     for s in source.spans]
         rows = [{"span_index": k, "start_frame": s.start_frame, "end_frame": s.end_frame, "hand": s.hand,
-                 "instruction": s.instruction, "rephrasings": list(s.rephrasings), "primitives": list(s.primitives)}
-                for k, s in enumerate(source.spans)]
-        record = dict(clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
+                 "instruction": s.instruction, "rephrasings": list(s.rephrasings), "primitives": list(s.primitives),
+                 "quality": dict(s.quality)} for k, s in enumerate(source.spans)]
+        record = dict(excluded=list(source.excluded), clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
                       intrinsics=poses.intrinsics.model_dump(), fov_deg=list(fov), mirrored=poses.mirrored,
                       rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint)
         return write_source(root, meta, txn, source.video_id, episodes, parts, image_stats, rows, record)

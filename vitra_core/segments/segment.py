@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from vitra_core.camera.compensate import points_in_anchor
+from vitra_core.camera.result import CameraMotion
 from vitra_core.hands.result import HandPoses
 from vitra_core.hands.skeleton import NUM_HANDS, WRIST
 from vitra_core.segments.hand_shape import finger_flexion_rad
@@ -22,14 +26,14 @@ def frame_time_s(poses: HandPoses, frame: int) -> float:
     return float(poses.timestamps_s[-1]) + (frame - poses.num_frames + 1) / poses.fps
 
 
-def _hand_segments(poses: HandPoses, hand: int, settings: SegmentSettings) -> list[Segment]:
+def _hand_segments(poses: HandPoses, wrist_m: np.ndarray, hand: int, settings: SegmentSettings) -> list[Segment]:
     min_frames, max_frames = settings.frame_bounds(poses.fps)
     max_gap_frames = int(math.floor(settings.max_gap_s * poses.fps + 1e-9))
     mask = poses.mask[:, hand]
     segments = []
     for span_start, span_end in presence_spans(mask, poses.track_id[:, hand], max_gap_frames):
         span = slice(span_start, span_end)
-        motion = wrist_motion(poses.joints_cam[span, hand, WRIST], mask[span], poses.timestamps_s[span],
+        motion = wrist_motion(wrist_m[span, hand], mask[span], poses.timestamps_s[span],
                               settings.speed_smoothing_s)
         flexion = finger_flexion_rad(poses.state[span, hand])
         for start, end in cut_at_speed_minima(motion.speed_mps, min_frames, max_frames, settings.min_prominence_mps):
@@ -53,17 +57,23 @@ def _hand_segments(poses: HandPoses, hand: int, settings: SegmentSettings) -> li
     return segments
 
 
-def segment_hand_poses(poses: HandPoses, settings: SegmentSettings | None = None, video_id: str = "") -> VideoSegments:
+def segment_hand_poses(poses: HandPoses, settings: SegmentSettings | None = None, video_id: str = "",
+                       camera: CameraMotion | None = None) -> VideoSegments:
     """Atomic actions of both hands of one video (method: docs/segments_and_captions.md).
 
     Every segment lasts min_segment_s..max_segment_s, lies inside the clip and overlaps no other
     segment of its hand. A clip without frame rate (a still image) or without hands gives no segments.
+    With `camera`, wrist speed is measured in the first frame's camera (the camera's own motion removed),
+    so a turning head does not cut or merge actions.
     """
     settings = settings or SegmentSettings()
     segments: list[Segment] = []
+    wrist_m = poses.joints_cam[:, :, WRIST]
+    if camera is not None:
+        wrist_m = points_in_anchor(wrist_m, camera, 0)
     if poses.num_frames >= 2 and poses.fps > 0:
         for hand in range(NUM_HANDS):
-            segments += _hand_segments(poses, hand, settings)
+            segments += _hand_segments(poses, wrist_m, hand, settings)
     segments.sort(key=lambda s: (s.start_frame, s.hand_index))
     return VideoSegments(video_id=video_id, fps=poses.fps, num_frames=poses.num_frames, segments=segments,
                          settings=settings)
