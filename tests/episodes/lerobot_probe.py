@@ -4,8 +4,9 @@ Runs inside the LeRobot environment of scripts/lerobot_env.sh (not the project v
     <lerobot python> tests/episodes/lerobot_probe.py DATASET_ROOT [--frames 0,5,29] [--horizon 16]
 It opens `LeRobotDataset(repo_id="local/vitra", root=DATASET_ROOT)` with delta_timestamps for `action`
 (the next `horizon` steps) and `observation.state` (now and the next `horizon`), reads the requested frames
-through a torch DataLoader (batch_size 4, num_workers 0), builds an ACT policy (tiny, CPU, no pretrained
-weights) from the dataset's features and stats with LeRobot's own factories, and runs one training forward.
+through a torch DataLoader (batch_size 4, num_workers 0), decodes every frame once, builds an ACT policy
+(tiny, CPU, no pretrained weights) from the dataset's features and stats with LeRobot's own factories, and
+runs one training forward.
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ def _policy_forward(ds: LeRobotDataset, batch: dict, horizon: int) -> dict:
     }
 
 
+def _decode_all(ds: LeRobotDataset) -> dict:
+    """Every frame through a DataLoader: each video frame must sit at its timestamp within LeRobot's tolerance."""
+    indices, episodes = [], set()
+    for batch in torch.utils.data.DataLoader(ds, batch_size=32, shuffle=False, num_workers=0):
+        indices += batch["index"].tolist()
+        episodes |= set(batch["episode_index"].tolist())
+    return {"frames": len(indices), "index_is_row_number": indices == list(range(len(ds))),
+            "episodes": len(episodes)}
+
+
 def probe(root: str, frames: list[int], horizon: int) -> dict:
     meta_ds = LeRobotDataset(repo_id="local/vitra", root=root)
     future = [k / meta_ds.fps for k in range(horizon)]
@@ -96,6 +107,7 @@ def probe(root: str, frames: list[int], horizon: int) -> dict:
         "tasks": {str(task): int(row["task_index"]) for task, row in ds.meta.tasks.iterrows()},
         "episodes": _episodes(ds),
         "plain_item": {key: _spec(value) for key, value in meta_ds[frames[0]].items()},
+        "decoded_all": _decode_all(meta_ds),
         "batch": {key: _spec(value) for key, value in batches[0].items()},
         "frames": [frame for batch in batches for frame in _frames(batch, horizon)],
         "policy": _policy_forward(ds, batches[0], horizon),
