@@ -120,6 +120,7 @@ from lerobot.policies.act.modeling_act import ACTPolicy'
 mkdir -p "$CACHE"
 exec 9>"$CACHE/lerobot-env.lock"
 flock 9
+rm -rf "$CACHE"/.lerobot-build.*  # left by a build that was killed: no build runs while we hold the lock
 
 if [ ! -x "$ENV_DIR/bin/python" ]; then
   started=$(date +%s)
