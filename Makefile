@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test test-fast ui
+.PHONY: setup demo test test-fast ui lerobot-env
 
 setup: $(STAMP)
 	@scripts/ensure_system_deps.sh
@@ -31,3 +31,7 @@ test-fast: setup
 ui: setup
 	$(BIN)/vitra ui
 
+# The separate LeRobot 0.6.1 environment (Python 3.12, cached under ~/.cache/vitra/) that
+# tests/episodes/test_lerobot_real.py builds on first use; this only builds it ahead of time.
+lerobot-env:
+	@scripts/lerobot_env.sh
