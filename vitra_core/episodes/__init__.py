@@ -1,4 +1,4 @@
-"""The human V-L-A episode dataset: LeRobot v2.1 format, built incrementally per video, plus a torch loader.
+"""The human V-L-A episode dataset: LeRobot v3.0 format, built incrementally per video, plus a torch loader.
 
 Input contract in source.py; format and decisions in docs/episodes.md.
 """

@@ -45,7 +45,9 @@ def evaluate_pretrained(policy_dir: Path, dataset_root: Path, tracking: Tracking
 
     record = read_training_record(policy_dir)
     policy = VLAPolicy.load(policy_dir)
-    eval_episodes = record.extra["split"]["eval_episodes"]
+    # by video, not by stored episode index: LeRobot v3.0 numbers episodes densely, so an update renumbers them
+    held_out = set(record.extra["split"]["eval_videos"])
+    eval_episodes = sorted(i for i, row in DatasetMeta.load(dataset_root).episodes.items() if row["video_id"] in held_out)
     dataset = EpisodeWindowDataset(dataset_root, chunk_size=policy.spec.chunk_size, episodes=eval_episodes)
     errors = evaluate_action_prediction(policy_predictor(policy), eval_samples(dataset))
     run = TrainingRun.resume(tracking, record.run_id)
