@@ -10,6 +10,7 @@ Prints one JSON object with the figures the doc and the hand tests quote, all on
   - hands_jpg: per upstream hand, the max |landmark - expected| (px) of the nearest detection, labels
   - freihand: detections, per-image mean error, overall px and bbox diagonals, by joint group
   - clips: detected frames left / right, num_detected total and tile-fallback probes per sample clip
+  - normalised: tile-fallback probes on the normalised clips; the normalised cooking clip without / with it
   - container_gif: the tile-fallback table's last rows (real-hand frames, false hands) on the GIF
   - plausibility: per clip and slot, frames, wrist-to-middle-tip chain, depth range, wrist acceleration
   - lift3d: the synthetic lifting error table (test_lift3d's scene)
@@ -27,6 +28,7 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import cv2
@@ -78,10 +80,14 @@ def asl_modes(samples: Path, raw: dict) -> dict:
         name = f"{'static' if static else 'tracking'}_c{complexity}"
         image = np.full((len(frames), 21, 2), np.nan)
         world = np.full((len(frames), 21, 3), np.nan)
+        seconds = 0.0
         with mp.solutions.hands.Hands(static_image_mode=static, max_num_hands=2, model_complexity=complexity,
                                       min_detection_confidence=0.5, min_tracking_confidence=0.5) as hands:
             for t, rgb in enumerate(frames):
-                found = detections_from(hands.process(rgb), width, height, mirrored=False)
+                start = time.perf_counter()
+                result = hands.process(rgb)
+                seconds += time.perf_counter() - start
+                found = detections_from(result, width, height, mirrored=False)
                 if found:
                     nearest = min(found, key=lambda hand: np.abs(hand.image_px - ref_2d[t]).mean())
                     image[t], world[t] = nearest.image_px, nearest.world_m
@@ -95,7 +101,7 @@ def asl_modes(samples: Path, raw: dict) -> dict:
         out[name] = dict(
             detected=int(detected.sum()), frames=len(frames),
             error_2d_px_median_p95=_median_p95(error_px), error_world_mm_median_p95=_median_p95(error_m, 1000),
-            max_px=_r(np.nanmax(per_frame_max), 2),
+            max_px=_r(np.nanmax(per_frame_max), 2), mediapipe_frames_per_s=_r(len(frames) / seconds, 1),
             frames_over_10px=[int(worst.min()), int(worst.max()), len(worst)] if len(worst) else [],
         )
     return out
@@ -225,14 +231,20 @@ def clips(samples: Path) -> tuple[dict, dict]:
     return out, poses_by_clip
 
 
-def normalised_cooking(samples: Path) -> dict:
-    """The cooking clip as the pipeline stores it (re-encoded by normalise_clip), tracker alone vs default."""
+def normalised(samples: Path) -> dict:
+    """Tile-fallback probes on the clips as the pipeline stores them (re-encoded by normalise_clip), and the
+    cooking clip there with the tracker alone vs the default."""
     from vitra_core.video import NormaliseSettings, normalise_clip
 
     with tempfile.TemporaryDirectory() as tmp:
+        out = dict(probes={})
+        for name in ("asl_hand", "hl_test_video", "cooking", "container_gif"):
+            clip = Path(tmp) / f"{name}.mp4"
+            normalise_clip(samples / CLIPS[name], clip, NormaliseSettings())
+            with _ProbeCounter() as probes:
+                extract_hand_poses(clip)
+            out["probes"][name] = probes.count
         clip = Path(tmp) / "cooking.mp4"
-        normalise_clip(samples / CLIPS["cooking"], clip, NormaliseSettings())
-        out = {}
         for name, settings in (("tracker_alone", HandPoseSettings(fallback_every_frames=0)),
                                ("default", HandPoseSettings())):
             poses = extract_hand_poses(clip, settings=settings)
@@ -255,7 +267,8 @@ def container_gif(samples: Path, poses) -> dict:
         detected = p.mask & ~p.interpolated
         real = (bottom_left & detected).any(axis=1)
         return dict(
-            real_hand_frames=int(real.sum()), real_hand_frames_with_interpolated=int((bottom_left & p.mask).any(axis=1).sum()),
+            real_hand_frames=int(real.sum()),
+            real_hand_frames_with_interpolated=int((bottom_left & p.mask).any(axis=1).sum()),
             real_second_half=int(real[p.num_frames // 2:].sum()),
             real_first_last=[int(np.flatnonzero(real).min()), int(np.flatnonzero(real).max())] if real.any() else [],
             top_right_hand_frames=int((top_right & detected).sum()),
@@ -327,11 +340,12 @@ def compare(old_path: Path, new_path: Path) -> dict:
         if a.shape != b.shape:
             out[key] = f"shapes differ {a.shape} vs {b.shape}"
             continue
-        both = np.isfinite(a).all(axis=tuple(range(1, a.ndim))) & np.isfinite(b).all(axis=tuple(range(1, b.ndim)))
-        only = int((np.isfinite(a).all(axis=tuple(range(1, a.ndim))) != np.isfinite(b).all(axis=tuple(range(1, b.ndim)))).sum())
+        in_a, in_b = (np.isfinite(x).all(axis=tuple(range(1, x.ndim))) for x in (a, b))
+        both = in_a & in_b
         diff = np.linalg.norm(a[both] - b[both], axis=-1)
-        out[key] = dict(both=int(both.sum()), detected_in_one_only=only,
-                        max=float(diff.max()) if diff.size else None, median=float(np.median(diff)) if diff.size else None)
+        out[key] = dict(both=int(both.sum()), detected_in_one_only=int((in_a != in_b).sum()),
+                        max=float(diff.max()) if diff.size else None,
+                        median=float(np.median(diff)) if diff.size else None)
     return out
 
 
@@ -352,7 +366,7 @@ def main() -> None:
     figures["hands_jpg"] = hands_jpg(args.samples, raw)
     figures["freihand"] = freihand(args.samples)
     figures["clips"], poses_by_clip = clips(args.samples)
-    figures["cooking_normalised"] = normalised_cooking(args.samples)
+    figures["normalised"] = normalised(args.samples)
     figures["container_gif"] = container_gif(args.samples, poses_by_clip["container_gif"])
     figures["plausibility"] = plausibility(poses_by_clip)
     figures["lift3d"] = lift3d(args.samples)

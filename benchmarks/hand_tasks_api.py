@@ -95,7 +95,8 @@ def stills(samples: Path, task: Path) -> dict:
     out = dict(hands_jpg=dict(
         found=len(found), labels=[hand[2] for hand in found],
         max_abs_error_px_per_expected_hand=[
-            round(float(min(np.abs(hand[0] - want).max() for hand in found)), 2) if found else None for want in expected]))
+            round(float(min(np.abs(hand[0] - want).max() for hand in found)), 2) if found else None
+            for want in expected]))
     errors, diagonals, per_image = [], [], {}
     for annotation in freihand["annotations"]:
         x, y, w, h = annotation["bbox"]
