@@ -4,7 +4,8 @@ The 8 images are 2 poses x 4 backgrounds: FreiHAND's training set holds each fra
 screen, then 3 composited backgrounds) at ids k + 32560 n, and the annotations of ids 17620, 50180,
 82740, 115300 (pose A) and 355, 32915, 65475, 98035 (pose B) are identical.
 
-Measured with mediapipe 0.10.21, full model, static mode (mean of the 21 joint errors, px):
+Measured with mediapipe 0.10.21 and again with 0.10.14 (numpy 2), identical to 0.01 px; full model, static
+mode (mean of the 21 joint errors, px):
     00017620 9.50   00050180 missed   00082740 12.09   00115300 11.15   (bbox diagonal 121.6 px)
     00000355 10.61  00032915 11.41    00065475 missed  00098035 10.71   (bbox diagonal 132.9 px)
     overall 10.91 px = 0.086 bbox diagonals; by joint: PIP/DIP 5.6, fingertips 10.3, wrist 15.7,

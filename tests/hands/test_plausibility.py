@@ -1,16 +1,18 @@
 """Are the 3D hands physically plausible? Egocentric clips through `extract_hand_poses` with defaults.
 
-Measured (mediapipe 0.10.21, default settings, 60 degree default field of view):
-    cooking (ego4d_3c0dffd0, 60 frames, 30 fps): left hand 56 frames, right hand 43 (three tracks);
-        bone lengths constant to 5e-15 (relative); wrist-to-middle-tip chain 17.46 / 17.54 cm;
-        nearest joint 0.76 / 0.50 m, farthest 0.98 / 1.06 m;
-        wrist acceleration median / p95 / max: left 4.5 / 15.2 / 16.9, right 18.7 / 88.6 / 167.0 m/s^2.
+Measured (mediapipe 0.10.21, default settings, 60 degree default field of view; mediapipe 0.10.14 with
+numpy 2 where it differs, in brackets; benchmarks/hand_regression.py):
+    cooking (ego4d_3c0dffd0, 60 frames, 30 fps): left hand 56 frames, right hand 43 [42] (three tracks);
+        bone lengths constant to 5e-15 (relative); wrist-to-middle-tip chain 17.46 / 17.54 [17.45 / 17.63] cm;
+        nearest joint 0.76 / 0.50 m, farthest 0.98 / 1.06 [1.13] m;
+        wrist acceleration median / p95 / max: left 4.5 / 15.2 / 16.9 [4.7 / 13.2 / 17.9],
+        right 18.7 / 88.6 / 167.0 [19.0 / 80.9 / 95.6] m/s^2.
     container lift (ego4d_cf7c12db.gif, 50 frames, 25 fps): MediaPipe's tracker finds only the blender's
         lid (top right, 10 frames); the tile fallback adds the hand lifting the container (bottom left,
         32 frames detected) and a toaster knob for 3 frames; the hand reaching for the lemon stays unfound
         (tests at the end). Slots: left 13 frames, right 34; chain 17.9 / 17.3 cm; nearest joint 0.60 /
         0.62 m, farthest 1.49 / 1.49 m (the small container hand and the knob; 60 degree default field of
-        view); wrist acceleration left 24.5 / 117.2 / 146.8, right 13.0 / 40.7 / 86.3 m/s^2.
+        view); wrist acceleration left 24.5 / 117.2 / 146.8, right 13.0 [14.6] / 40.7 / 86.3 m/s^2.
 """
 
 from __future__ import annotations
@@ -85,10 +87,10 @@ def test_wrist_acceleration_stays_humanly_plausible_in_most_frames(poses: HandPo
     # A wrist in everyday manipulation rarely exceeds 50-100 m/s^2. The camera is head-worn, so head
     # motion adds to it, and monocular depth noise inflates it: at 30 fps a 1 cm wrist jitter alone
     # is 20-40 m/s^2. Measured per hand: median 4.5-24.5, p95 15.2-117.2 m/s^2 (117.2: 8 samples of
-    # the container GIF's left slot). The MAX is not
-    # bounded: the stirring hand reaches 167 m/s^2 (frames 39-42, as it leaves the top of the frame,
+    # the container GIF's left slot). The MAX is not bounded: with mediapipe 0.10.21 the stirring hand
+    # reaches 167 m/s^2 (96 with 0.10.14) in frames 39-42: as it leaves the top of the frame,
     # MediaPipe's landmarks shrink from 74 to 38 px and the lifted wrist depth zigzags
-    # 0.87/0.96/0.88/0.94 m even after smoothing; unsmoothed it jumps 0.58 -> 1.33 m in one frame).
+    # 0.87/0.96/0.88/0.94 m even after smoothing; unsmoothed it jumps 0.58 -> 1.33 m in one frame.
     # Bounds: median < 30, p95 < 120 m/s^2. Without smoothing the right hand's p95 is 539 m/s^2.
     measured = 0
     for hand in _present_hands(poses):
