@@ -7,9 +7,6 @@ plus one JSON string, so loading it never unpickles anything.
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
@@ -19,7 +16,7 @@ import numpy as np
 from vitra_core.camera.focal import FocalEstimate
 from vitra_core.camera.settings import CameraMotionSettings
 from vitra_core.errors import FileError
-from vitra_core.fsutil import write_bytes_atomic
+from vitra_core.npz_record import read_npz_record, write_npz_record
 
 SCHEMA_VERSION = 1
 FovSource = Literal["sidecar", "estimated", "default"]
@@ -93,9 +90,7 @@ class CameraMotion:
             focal_estimate=self.focal_estimate.model_dump() if self.focal_estimate else None,
             settings=self.settings.model_dump(),
         )
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, meta=np.array(json.dumps(meta)), **self._arrays())
-        write_bytes_atomic(Path(path), buffer.getvalue())
+        write_npz_record(path, meta, self._arrays())
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), np.ndarray)}
@@ -103,20 +98,7 @@ class CameraMotion:
     @classmethod
     def load(cls, path: Path | str) -> "CameraMotion":
         """Read a file written by `save`; raise CameraMotionFileError if it is not this schema version."""
-        try:
-            with np.load(path, allow_pickle=False) as stored:
-                arrays = {name: stored[name] for name in stored.files}
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
-            raise CameraMotionFileError(path, f"not a readable .npz ({exc})") from exc
-        if "meta" not in arrays:
-            raise CameraMotionFileError(path, "no 'meta' entry: not a camera-motion file")
-        try:
-            meta = json.loads(str(arrays.pop("meta")))
-        except json.JSONDecodeError as exc:
-            raise CameraMotionFileError(path, f"'meta' is not JSON ({exc})") from exc
-        if not isinstance(meta, dict) or meta.get("schema_version") != SCHEMA_VERSION:
-            version = meta.get("schema_version") if isinstance(meta, dict) else None
-            raise CameraMotionFileError(path, f"schema version {version}, expected {SCHEMA_VERSION}")
+        meta, arrays = read_npz_record(path, SCHEMA_VERSION, CameraMotionFileError, "camera-motion file")
         try:
             estimate = meta["focal_estimate"]
             return cls(

@@ -7,18 +7,15 @@ The file holds only plain arrays plus one JSON string, so loading it never unpic
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from vitra_core.errors import FileError
-from vitra_core.fsutil import write_bytes_atomic
 from vitra_core.hands.kinematics import bone_lengths
 from vitra_core.hands.settings import HandPoseSettings
+from vitra_core.npz_record import read_npz_record, write_npz_record
 from vitra_core.video.intrinsics import Intrinsics
 
 SCHEMA_VERSION = 1
@@ -95,9 +92,7 @@ class HandPoses:
             schema_version=self.schema_version, fps=self.fps, mirrored=self.mirrored,
             intrinsics=self.intrinsics.model_dump(), settings=self.settings.model_dump(),
         )
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, meta=np.array(json.dumps(meta)), **self._arrays())
-        write_bytes_atomic(Path(path), buffer.getvalue())
+        write_npz_record(path, meta, self._arrays())
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), np.ndarray)}
@@ -105,16 +100,7 @@ class HandPoses:
     @classmethod
     def load(cls, path: Path | str) -> "HandPoses":
         """Read a file written by `save`; raise HandPosesFileError if it is not this schema version."""
-        try:
-            with np.load(path, allow_pickle=False) as stored:
-                arrays = {name: stored[name] for name in stored.files}
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
-            raise HandPosesFileError(path, f"not a readable .npz ({exc})") from exc
-        if "meta" not in arrays:
-            raise HandPosesFileError(path, "no 'meta' entry: not a hand-pose file")
-        meta = json.loads(str(arrays.pop("meta")))
-        if meta.get("schema_version") != SCHEMA_VERSION:
-            raise HandPosesFileError(path, f"schema version {meta.get('schema_version')}, expected {SCHEMA_VERSION}")
+        meta, arrays = read_npz_record(path, SCHEMA_VERSION, HandPosesFileError, "hand-pose file")
         try:
             return cls(
                 **arrays, fps=float(meta["fps"]), mirrored=bool(meta["mirrored"]),
