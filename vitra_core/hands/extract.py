@@ -23,7 +23,7 @@ from vitra_core.hands.result import HandPoses
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.hands.skeleton import NUM_HANDS, NUM_LANDMARKS, RIGHT, STATE_SIZE
 from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_tracks
-from vitra_core.hands.tile_fallback import TileFallback, drop_isolated
+from vitra_core.hands.tile_fallback import TileFallback, persistent_hands
 from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import Frame, iter_frames
 from vitra_core.video.intrinsics import DEFAULT_FOV_DEG, Intrinsics, resolve_intrinsics
@@ -48,7 +48,8 @@ def detect_hands(
             extra.append(fallback.detect(frame.rgb, tracked[-1]))
             timestamps.append(frame.timestamp_s)
             size = (frame.rgb.shape[1], frame.rgb.shape[0])
-    extra = drop_isolated(extra, tracked, settings.max_link_distance_hands)
+    tracked, extra = persistent_hands(tracked, extra, settings.max_link_distance_hands, settings.fallback_min_run_frames,
+                                      settings.tracked_min_run_frames)
     detections = [hands + more for hands, more in zip(tracked, extra)]
     return detections, np.asarray(timestamps, dtype=np.float64), size
 
