@@ -72,7 +72,13 @@ class HandPoseSettings(BaseModel):
     )
     smoothing_polyorder: int = Field(2, ge=0, description="polynomial order of the smoothing filter")
     palm_length_m: float = Field(
-        0.095, gt=0.03, lt=0.2, description="hand-size prior: wrist to middle-finger knuckle; sets absolute depth"
+        0.095, gt=0.03, lt=0.2,
+        description="hand-size prior: wrist to middle-finger knuckle; sets absolute depth (one size per track)",
+    )
+    hand_size_margin_frac: float = Field(
+        0.02, ge=0, lt=0.5,
+        description="a track's hand size is measured on its detections with every landmark at least this "
+                    "fraction of the frame's short side inside the frame (all of them if there are none)",
     )
 
     @model_validator(mode="after")

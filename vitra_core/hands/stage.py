@@ -23,7 +23,8 @@ from vitra_core.video.frames import iter_frames
 from vitra_core.video.raw_clip import CLIP_FILE, RAW_CLIPS_STAGE, read_clip_meta, read_source_record
 from vitra_core.video.writer import write_clip
 
-ALGORITHM_VERSION = "1"  # bump when the method changes results: marks every hand_poses partition stale
+ALGORITHM_VERSION = "2"  # bump when the method changes results: marks every hand_poses partition stale
+# 2: re-acquisition of lost hands (palm threshold 0.3, zoomed look), flash filter, one hand size per track
 HAND_POSES_STAGE = "hand_poses"
 POSES_FILE, FIGURES_FILE, PREVIEW_FILE, OVERLAY_FILE = "poses.npz", "figures.json", "preview.png", "overlay.mp4"
 CODE_VERSION = f"hands-v{ALGORITHM_VERSION}-schema{SCHEMA_VERSION}"
