@@ -1,10 +1,11 @@
 """Second look for hands the tracker misses: around a hand it just lost, and on zoomed tiles.
 
-Re-acquisition: a tracked hand of the previous frame that no tracked hand continues is lost; for `reacquire_frames` frames a static MediaPipe looks for it in a square around
-its last position (`reacquire_roi_hands` hand sizes, upscaled to at least `fallback_tile_min_px`),
-whatever the size of the other hands. A hand found there is followed the same way while the tracker
-does not take it back. Only established hands (tracked `reacquire_after_frames` frames in a row) are
-chased: a brief false hand (a lid the tracker held for four frames) is not.
+Re-acquisition: a tracked hand of the previous frame that no tracked hand continues is lost; for
+`reacquire_frames` frames a static MediaPipe looks for it in a square around its last position
+(`reacquire_roi_hands` hand sizes, upscaled to at least `fallback_tile_min_px`), whatever the size of
+the other hands. A hand found there is followed the same way while the tracker does not take it back.
+Only established hands (tracked `reacquire_after_frames` frames in a row) are chased: a brief false
+hand (a lid the tracker held for four frames) is not.
 
 Tiles: MediaPipe's palm detector letterboxes the whole frame to 192 x 192, so a hand 30-50 px across
 in a 384 x 288 egocentric frame, cut off by the bottom edge, shrinks below what it finds
@@ -36,7 +37,7 @@ SAME_HAND_IOU = 0.2
 
 
 class TileFallback:
-    """Finds hands on zoomed tiles that the tracking detector missed; use one per clip, frames in order."""
+    """Finds hands the tracking detector missed (around lost hands, on tiles); one per clip, frames in order."""
 
     def __init__(self, settings: HandPoseSettings, mirrored: bool):
         self._mirrored = mirrored
@@ -79,7 +80,7 @@ class TileFallback:
 
     def _follow(self, entry: tuple[HandDetection, int, int], found: Sequence[HandDetection]) -> tuple[HandDetection, int, int]:
         """A lost hand found again is looked for next around where it was found, for the full time again."""
-        hand, seen, left = entry
+        hand, seen, _ = entry
         again = [new for new in found if self._continues(hand, new)]
         return (again[0], seen, self._settings.reacquire_frames) if again else entry
 
