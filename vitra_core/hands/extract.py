@@ -49,7 +49,7 @@ def detect_hands(
             timestamps.append(frame.timestamp_s)
             size = (frame.rgb.shape[1], frame.rgb.shape[0])
     tracked, extra = persistent_hands(tracked, extra, settings.max_link_distance_hands, settings.fallback_min_run_frames,
-                                      settings.tracked_min_run_frames)
+                                      settings.tracked_min_run_frames, settings.max_gap_frames)
     detections = [hands + more for hands, more in zip(tracked, extra)]
     return detections, np.asarray(timestamps, dtype=np.float64), size
 

@@ -166,23 +166,23 @@ class TileFallback:
 
 def drop_isolated(
     found: Sequence[Sequence[HandDetection]], tracked: Sequence[Sequence[HandDetection]], max_link_distance_hands: float,
-    min_run_frames: int = 2,
+    min_run_frames: int = 2, max_gap_frames: int = 0,
 ) -> list[list[HandDetection]]:
     """`found` (fallback hands per frame) without those that neither the tracker confirms nor persist."""
-    return persistent_hands(tracked, found, max_link_distance_hands, min_run_frames, tracked_min_run_frames=1)[1]
+    return persistent_hands(tracked, found, max_link_distance_hands, min_run_frames, 1, max_gap_frames)[1]
 
 
 def persistent_hands(
     tracked: Sequence[Sequence[HandDetection]], found: Sequence[Sequence[HandDetection]], max_link_distance_hands: float,
-    min_run_frames: int, tracked_min_run_frames: int,
+    min_run_frames: int, tracked_min_run_frames: int, max_gap_frames: int,
 ) -> tuple[list[list[HandDetection]], list[list[HandDetection]]]:
     """(tracked, found) hands per frame without the flashes: real hands persist, false ones mostly flash.
 
-    Hands of consecutive frames (fallback or tracked) are chained when the later one's centroid lies within
-    `max_link_distance_hands` sizes of the earlier one, the tracker's own linking rule. A fallback hand is
-    kept when its chain holds a tracked hand (it continues or precedes one) or spans `min_run_frames` frames;
-    a tracked hand when its chain spans `tracked_min_run_frames` frames. A clip shorter than a minimum run
-    (a photo is one frame) asks for all its frames instead.
+    Hands (fallback or tracked) at most `max_gap_frames` missed frames apart are chained when the later one's
+    centroid lies within `max_link_distance_hands` sizes of the earlier one: the tracker's own linking rule. A
+    fallback hand is kept when its chain holds a tracked hand (it continues or precedes one) or has hands on
+    `min_run_frames` frames; a tracked hand when its chain has hands on `tracked_min_run_frames` frames. A
+    clip shorter than a minimum run (a photo is one frame) asks for all its frames instead.
     """
     min_run_frames, tracked_min_run_frames = (min(run, len(tracked)) for run in (min_run_frames, tracked_min_run_frames))
     nodes = [(t, hand, False) for t, hands in enumerate(found) for hand in hands]
@@ -200,9 +200,10 @@ def persistent_hands(
         by_frame.setdefault(t, []).append(i)
     for i, (t, hand, _) in enumerate(nodes):
         reach_px = max_link_distance_hands * max(hand.size_px, 1.0)
-        for j in by_frame.get(t + 1, []):
-            if np.linalg.norm(hand.centroid_px - nodes[j][1].centroid_px) <= reach_px:
-                parent[root(j)] = root(i)
+        for later in range(t + 1, t + max_gap_frames + 2):
+            for j in by_frame.get(later, []):
+                if np.linalg.norm(hand.centroid_px - nodes[j][1].centroid_px) <= reach_px:
+                    parent[root(j)] = root(i)
     frames: dict[int, set[int]] = {}
     confirmed: set[int] = set()
     for i, (t, _, is_tracked) in enumerate(nodes):
