@@ -24,8 +24,7 @@ def test_egocentric_hands_land_in_their_anatomical_slots(cooking: HandPoses) -> 
     wrist_px = np.nanmedian(cooking.joints_2d[:, :, WRIST], axis=0)
     assert wrist_px[LEFT, 0] < wrist_px[RIGHT, 0]
     assert wrist_px[LEFT, 1] > wrist_px[RIGHT, 1]
-    # num_detected counts the hands MediaPipe returned; a gap-filled (interpolated) hand is not one of
-    # them (mediapipe 0.10.14 misses the stirring hand in frame 42, which is then interpolated)
+    # num_detected counts the hands MediaPipe returned; a gap-filled (interpolated) hand is not one of them
     assert (cooking.num_detected >= cooking.detected.sum(axis=1)).all()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from vitra_core.hands.detect import HandDetection
 from vitra_core.hands.settings import HandPoseSettings
@@ -27,13 +28,14 @@ def _counting_probes(fallback: TileFallback) -> list[int]:
     return calls
 
 
-def test_fallback_stays_off_while_a_large_hand_or_two_hands_are_tracked() -> None:
+@pytest.mark.parametrize("tracked", [[hand(100, 100, 120)], [hand(0, 0, 20), hand(300, 0, 20)]],
+                         ids=["a large hand", "two hands"])
+def test_fallback_stays_off_while_a_large_hand_or_two_hands_are_tracked(tracked) -> None:
     frame = np.zeros((400, 600, 3), np.uint8)
     with TileFallback(SETTINGS, mirrored=False) as fallback:
         calls = _counting_probes(fallback)
         for _ in range(20):
-            assert fallback.detect(frame, [hand(100, 100, 120)]) == []  # 120 px >= 0.25 x 400
-            assert fallback.detect(frame, [hand(0, 0, 20), hand(300, 0, 20)]) == []
+            assert fallback.detect(frame, tracked) == []  # 120 px >= 0.25 x 400
         assert calls == [] and fallback._hands is None  # no MediaPipe graph was even built
 
 

@@ -18,12 +18,12 @@ from vitra_core.hands.detect import HandDetection, HandDetector
 from vitra_core.hands.kinematics import (
     conform_to_skeleton, estimate_rest_pose, forward_kinematics, inverse_kinematics,
 )
-from vitra_core.hands.lift3d import lift_to_camera
+from vitra_core.hands.lift3d import inside_frame, lift_to_camera
 from vitra_core.hands.result import HandPoses
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.hands.skeleton import NUM_HANDS, NUM_LANDMARKS, RIGHT, STATE_SIZE
 from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_tracks
-from vitra_core.hands.tile_fallback import TileFallback, drop_isolated
+from vitra_core.hands.tile_fallback import TileFallback, persistent_hands
 from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import Frame, iter_frames
 from vitra_core.video.intrinsics import DEFAULT_FOV_DEG, Intrinsics, resolve_intrinsics
@@ -48,7 +48,8 @@ def detect_hands(
             extra.append(fallback.detect(frame.rgb, tracked[-1]))
             timestamps.append(frame.timestamp_s)
             size = (frame.rgb.shape[1], frame.rgb.shape[0])
-    extra = drop_isolated(extra, tracked, settings.max_link_distance_hands)
+    tracked, extra = persistent_hands(tracked, extra, settings.max_link_distance_hands, settings.fallback_min_run_frames,
+                                      settings.tracked_min_run_frames, settings.max_gap_frames)
     detections = [hands + more for hands, more in zip(tracked, extra)]
     return detections, np.asarray(timestamps, dtype=np.float64), size
 
@@ -69,14 +70,19 @@ def _gather(
 
 def _slot_poses(
     image_px: np.ndarray, world_m: np.ndarray, side_prob: np.ndarray, track_id: np.ndarray,
-    camera_matrix: np.ndarray, is_right: bool, settings: HandPoseSettings,
+    camera: Intrinsics, is_right: bool, settings: HandPoseSettings,
 ) -> dict[str, np.ndarray]:
-    """One slot's HandPoses fields from its detections (time first; see HandPoses for shapes)."""
+    """One slot's HandPoses fields from its detections (time first; see HandPoses for shapes).
+
+    Each track's hand size comes from its detections with every landmark inside the frame
+    (`hand_size_margin_frac`): an edge-cut hand's palm is where MediaPipe's world landmarks shrink.
+    """
     detected = track_id >= 0
     joints_cam = np.full(world_m.shape, np.nan)
     if detected.any():
-        joints_cam[detected] = lift_to_camera(image_px[detected], world_m[detected], camera_matrix,
-                                              settings.palm_length_m)
+        confident = inside_frame(image_px[detected], camera.width, camera.height, settings.hand_size_margin_frac)
+        joints_cam[detected] = lift_to_camera(image_px[detected], world_m[detected], camera.matrix(),
+                                              settings.palm_length_m, track_id[detected], confident)
     detected &= np.isfinite(joints_cam).all(axis=(1, 2))
     track = bridge_gaps(np.where(detected, track_id, -1), settings.max_gap_frames)
     mask = track >= 0
@@ -133,7 +139,7 @@ def extract_hand_poses(
     side_prob = np.stack([1 - right_prob[:, 0], right_prob[:, 1]], axis=1)
     hands = [
         _slot_poses(image_px[:, hand], world_m[:, hand], side_prob[:, hand], slots.track_id[:, hand],
-                    camera.matrix(), hand == RIGHT, settings)
+                    camera, hand == RIGHT, settings)
         for hand in range(NUM_HANDS)
     ]
     stacked = {name: np.stack([hand[name] for hand in hands], axis=0 if name == "rest_pose_m" else 1)

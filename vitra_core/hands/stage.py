@@ -24,7 +24,8 @@ from vitra_core.video.raw_clip import CLIP_FILE, RAW_CLIPS_STAGE, read_clip_meta
 from vitra_core.video.writer import write_clip
 
 ALGORITHM_VERSION = "2"  # bump when the method changes results: marks every hand_poses partition stale
-# 2: mediapipe 0.10.21 -> 0.10.14 (numpy 2); tracking-mode landmarks differ (docs/hand_poses.md, 1.)
+# 2: mediapipe 0.10.21 -> 0.10.14 (numpy 2); tracking-mode landmarks differ (docs/hand_poses.md, 1.);
+#    re-acquisition of lost hands (palm threshold 0.3, zoomed look), flash filter, one hand size per track
 HAND_POSES_STAGE = "hand_poses"
 POSES_FILE, FIGURES_FILE, PREVIEW_FILE, OVERLAY_FILE = "poses.npz", "figures.json", "preview.png", "overlay.mp4"
 CODE_VERSION = f"hands-v{ALGORITHM_VERSION}-schema{SCHEMA_VERSION}"
