@@ -29,7 +29,7 @@ def test_ingest_then_status_then_ingest_again_does_no_repeated_work(shared_data,
     [row] = [line for line in status.stdout.splitlines() if "ego4d_cf7c12db.gif" in line]
     cells = row.split()
     assert cells[2:7] == ["25", "50", "2.00", "384x288", "384x288@30"]
-    assert cells[8:] == ["materialized"] * 4  # raw_clips, hand_poses, segments, captions
+    assert cells[8:] == ["materialized"] * 5  # raw_clips, hand_poses, camera_motion, segments, captions
     left, right = (float(rate.rstrip("%")) for rate in cells[7].split("/"))
     assert 0 <= left <= 100 and 0 < right <= 100  # rates themselves are the hand-pose tests' business
     assert "1 file(s) in quarantine" in status.stdout

@@ -63,7 +63,7 @@ def test_bumped_segments_version_reprocesses_segments_and_captions_of_both_video
     assert [run.asset_selection for run in new_runs if not run.tags.get("dagster/partition")] == [{episodes.key}]
     for video in videos:
         counts = {key.to_user_string(): materialization_count(disk_instance, key, video) for key in CHAIN}
-        assert counts == {"raw_clips": 1, "hand_poses": 1, "segments": 2, "captions": 2}, video
+        assert counts == {"raw_clips": 1, "hand_poses": 1, "camera_motion": 1, "segments": 2, "captions": 2}, video
     assert all(run.status.value == "SUCCESS" for run in new_runs)
     assert materialization_count(disk_instance, episodes.key) == 2
     assert stale_partitions(disk_instance, bumped_defs, CHAIN) == []
