@@ -9,6 +9,8 @@ where the hand is now (the VLA's relative actions) then commands too little and 
 import numpy as np
 import pytest
 
+from robot.controller.metrics import ControllerMetrics
+from robot.controller.planner import Planner
 from robot.demos import build_robot_demos, record_action, record_state
 from robot.evaluation import rollout
 from robot.mapping.shadow import COMMANDED_COMPONENTS
@@ -85,6 +87,22 @@ def test_each_action_row_maps_back_to_the_command_the_demonstrator_sent(physics_
         np.testing.assert_allclose(targets, record.action_joint_targets_rad[t], atol=1e-6)
         np.testing.assert_allclose(command.wrist.position_m, record.action_wrist[t, :3], atol=1e-6)
         assert abs(float(command.wrist.quat_wxyz @ record.action_wrist[t, 3:])) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_the_controller_sends_a_chunk_of_dataset_actions_as_the_demonstrators_commands_at_their_times(
+        physics_drivers):
+    driver = physics_drivers["table_grasp"]
+    record = record_episode(driver, seed=0)
+    names = [joint.name for joint in driver.actuated_joints]
+    planner = Planner(names, record.instruction, (45.0, 45.0), "scene", policy_hz=record.fps, execute_steps=8,
+                      metrics=ControllerMetrics())
+    t = 15  # the fingers are closing on the can: commands lead the observed pose here
+    plan = planner.to_plan(record_action(record)[t : t + CHUNK, :102], observed_at_s=100.0)
+    for i in range(CHUNK):
+        command = plan.at(100.0 + i / record.fps, record.fps)
+        sent = dict(zip(record.actuated_joint_names, record.action_joint_targets_rad[t + i]))
+        np.testing.assert_allclose(command.joint_targets_rad, [sent[name] for name in names], atol=1e-6)
+        np.testing.assert_allclose(command.wrist_position_m, record.action_wrist[t + i, :3], atol=1e-6)
 
 
 def test_commanded_labels_lead_the_observed_pose_where_the_fingers_close(physics_drivers):
