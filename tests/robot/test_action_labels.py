@@ -13,16 +13,19 @@ from robot.controller.metrics import ControllerMetrics
 from robot.controller.planner import Planner
 from robot.demos import build_robot_demos, record_action, record_state
 from robot.evaluation import rollout
+from robot.evaluation.replay import (
+    CHUNK_SIZE,
+    RelativeLabelImitator,
+    next_state_labels,
+    replay_open_loop,
+)
 from robot.mapping.shadow import COMMANDED_COMPONENTS
-from robot.policy_adapter import RIGHT_HAND, action_to_command, observation_to_inputs
-from robot.sim.driver import SimHandDriver
+from robot.policy_adapter import RIGHT_HAND, action_to_command
 from robot.sim.recording import record_episode
 from robot.sim.tasks import TASKS
 from vitra_core.config import RobotDemosSettings
 from vitra_core.episodes import DatasetMeta
 from vitra_core.episodes.reader import read_episode_rows
-
-CHUNK = 16
 
 
 @pytest.fixture(scope="module")
@@ -34,46 +37,16 @@ def demo_rows(tmp_path_factory):
     return {row["task"]: (row, read_episode_rows(root, meta, row)) for row in meta.episodes.values()}
 
 
-def _replay_open_loop(driver: SimHandDriver, seed: int, actions: np.ndarray) -> tuple[bool, np.ndarray]:
-    """Send one action row [104] per control period from `driver.reset(seed)`, looking at nothing; return
-    success and the states [T, 102] observed before each row."""
-    observation = driver.reset(seed)
-    states = []
-    for row in actions:
-        states.append(observation_to_inputs(observation, "", (45.0, 45.0), None).state)
-        action_to_command(row[:102]).send(driver)
-        observation = driver.observe()
-    return driver.success(), np.stack(states)
-
-
-class RelativeImitator:
-    """A perfect imitator of the labels in a relative-action policy's frame: at step t it predicts the
-    current observed state plus the recorded motion action[t + i] - state[t] (as the VLA's head does)."""
-
-    def __init__(self, driver: SimHandDriver, states: np.ndarray, actions: np.ndarray):
-        self.driver, self.states, self.actions = driver, states[:, :102], actions[:, :102]
-
-    def predict(self, image, instruction, state, state_mask, fov):
-        t = min(round(self.driver.sim.time_s / self.driver.control_period_s), len(self.states) - 1)
-        rows = np.minimum(np.arange(t, t + CHUNK), len(self.actions) - 1)
-        return state + (self.actions[rows] - self.states[t])
-
-
-def _next_states(states: np.ndarray) -> np.ndarray:
-    """The old label: the state observed after each step, the last one holding."""
-    return np.concatenate([states[1:], states[-1:]])
-
-
 @pytest.mark.parametrize("task", list(TASKS))
 def test_replaying_the_datasets_actions_open_loop_succeeds_on_every_task(demo_rows, physics_drivers, task):
     """The must-show of issue 14: the `action` column read back from the dataset, mapped to commands and
     sent open loop from the same seed, succeeds and retraces the recorded states."""
     row, columns = demo_rows[task]
     assert row["action_source"] == "commanded" and row["success"]
-    success, replayed = _replay_open_loop(physics_drivers[task], row["seed"], columns["action"])
-    assert success
+    replay = replay_open_loop(physics_drivers[task], row["seed"], columns["action"])
+    assert replay.success
     # float32 labels: measured 2e-7 (reach) to 2e-3 (palm_ball, the ball's contacts amplify rounding)
-    np.testing.assert_allclose(replayed, columns["observation.state"][:, :102], atol=1e-2)
+    np.testing.assert_allclose(replay.states, columns["observation.state"][:, :102], atol=1e-2)
 
 
 @pytest.mark.parametrize("task", list(TASKS))
@@ -97,8 +70,8 @@ def test_the_controller_sends_a_chunk_of_dataset_actions_as_the_demonstrators_co
     planner = Planner(names, record.instruction, (45.0, 45.0), "scene", policy_hz=record.fps, execute_steps=8,
                       metrics=ControllerMetrics())
     t = 15  # the fingers are closing on the can: commands lead the observed pose here
-    plan = planner.to_plan(record_action(record)[t : t + CHUNK, :102], observed_at_s=100.0)
-    for i in range(CHUNK):
+    plan = planner.to_plan(record_action(record)[t : t + CHUNK_SIZE, :102], observed_at_s=100.0)
+    for i in range(CHUNK_SIZE):
         command = plan.at(100.0 + i / record.fps, record.fps)
         sent = dict(zip(record.actuated_joint_names, record.action_joint_targets_rad[t + i]))
         np.testing.assert_allclose(command.joint_targets_rad, [sent[name] for name in names], atol=1e-6)
@@ -116,7 +89,7 @@ def test_a_relative_action_imitator_of_the_commanded_labels_succeeds(physics_dri
     driver = physics_drivers[task]
     record = record_episode(driver, seed=0)
     for execute_steps in (1, 8):
-        policy = RelativeImitator(driver, record_state(record), record_action(record))
+        policy = RelativeLabelImitator(driver, record_state(record), record_action(record))
         assert rollout(policy, driver, seed=0, execute_steps=execute_steps).success, execute_steps
 
 
@@ -128,15 +101,13 @@ def test_next_observed_state_labels_lose_the_grip_that_commanded_labels_hold(phy
     record = record_episode(driver, seed=0)
     states, commanded = record_state(record), record_action(record)
     for execute_steps in (1, 8):
-        assert not rollout(RelativeImitator(driver, states, _next_states(states)), driver, seed=0,
+        assert not rollout(RelativeLabelImitator(driver, states, next_state_labels(states)), driver, seed=0,
                            execute_steps=execute_steps).success, execute_steps
-    forces = {}
-    for name, labels in (("commanded", commanded), ("next_state", _next_states(states))):
-        _replay_open_loop(driver, 0, labels)
-        forces[name] = float(np.abs(driver.sim.data.actuator_force).sum())
-    assert forces["next_state"] < 0.2 * forces["commanded"], forces
+    squeeze = {name: replay_open_loop(driver, 0, labels).actuator_force_nm
+               for name, labels in (("commanded", commanded), ("next_state", next_state_labels(states)))}
+    assert squeeze["next_state"] < 0.2 * squeeze["commanded"], squeeze
 
     ball = physics_drivers["palm_ball"]
     record = record_episode(ball, seed=0)
     states = record_state(record)
-    assert not rollout(RelativeImitator(ball, states, _next_states(states)), ball, seed=0, execute_steps=1).success
+    assert not rollout(RelativeLabelImitator(ball, states, next_state_labels(states)), ball, seed=0, execute_steps=1).success
