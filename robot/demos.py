@@ -2,7 +2,10 @@
 
 The dataset has exactly the human dataset's format (docs/episodes.md): the Shadow hand's joints and
 wrist are mapped to the human right-hand state (`shadow_to_human`), mask (0, 1), the scene camera's
-field of view, the task's instruction, 224 px video at the control rate. Only successful demos
+field of view, the task's instruction, 224 px video at the control rate. The state is what the hand
+was observed at; the action is what the demonstrator commanded (joint and wrist targets, mapped the
+same way), never the next observed state: the compliant fingers lag their targets by up to ~0.7 rad,
+so the command, not the pose it produced, is what reproduces a grip (LeRobot's convention). Only successful demos
 become training episodes; every demo's seed and outcome, and the demonstrators' success rate per
 task, are kept in `meta/robot_demos.json`. Seeds 0..n-1 per task, so a build is deterministic.
 """
@@ -20,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from robot.drivers.base import WristPose
-from robot.mapping.shadow import JOINT_NAMES, shadow_to_human
+from robot.mapping.shadow import ACTUATED_NAMES, JOINT_NAMES, shadow_to_human
 from robot.policy_adapter import RIGHT_HAND, STATE_MASK
 from robot.sim.driver import SimHandDriver
 from robot.sim.recording import EpisodeRecord, record_episode
@@ -31,7 +34,7 @@ from vitra_core.episodes.state_layout import ACTION_DIM, STATE_DIM
 from vitra_core.errors import VitraError
 from vitra_core.fsutil import write_json_atomic
 
-CODE_VERSION = "robot_demos-v1"
+CODE_VERSION = "robot_demos-v2"  # v2: action = commanded targets (was the next observed state)
 DATASET_DIR = "robot_demos"  # under the data root
 REPORT_FILE = "meta/robot_demos.json"
 ROBOT_TYPE = "shadow_hand_sim"
@@ -66,16 +69,34 @@ class DemoBuildError(VitraError):
     """A demonstration dataset could not be built (e.g. no demo of a task succeeded)."""
 
 
+def _right_hand_rows(joints_rad: np.ndarray, wrist: np.ndarray) -> np.ndarray:
+    """[T, 104] dataset rows: `shadow_to_human` of each (joints, wrist (7,)) in the right-hand slot, left zeros, mask (0, 1)."""
+    rows = np.zeros((len(wrist), STATE_DIM), dtype=np.float32)
+    for t, (joints, pose) in enumerate(zip(joints_rad, wrist)):
+        rows[t, RIGHT_HAND] = shadow_to_human(joints, WristPose(pose[:3], pose[3:]))
+    rows[:, ACTION_DIM:] = STATE_MASK
+    return rows
+
+
 def record_state(record: EpisodeRecord) -> np.ndarray:
-    """[T, 104] dataset states of a recording: the Shadow hand in the right-hand slot, left zeros, mask (0, 1)."""
+    """[T, 104] dataset states of a recording: the observed joints and wrist before each step."""
     if record.joint_names != list(JOINT_NAMES):
         raise DemoBuildError(f"recording of {record.task} seed {record.seed} has joints {record.joint_names}, "
                              f"expected {list(JOINT_NAMES)}")
-    state = np.zeros((len(record.wrist), STATE_DIM), dtype=np.float32)
-    for t, (joints, wrist) in enumerate(zip(record.joint_positions_rad, record.wrist)):
-        state[t, RIGHT_HAND] = shadow_to_human(joints, WristPose(wrist[:3], wrist[3:]))
-    state[:, ACTION_DIM:] = STATE_MASK
-    return state
+    return _right_hand_rows(record.joint_positions_rad, record.wrist)
+
+
+def record_action(record: EpisodeRecord) -> np.ndarray:
+    """[T, 104] dataset actions of a recording: the joint and wrist targets commanded at each step.
+
+    Packed as the state (passive distal joints at their coupled value), so `action_to_command` of a
+    row gives back the command that was sent (the demonstrators keep WRJ1 and WRJ0 at 0, the split
+    `action_to_command` assumes).
+    """
+    if record.actuated_joint_names != list(ACTUATED_NAMES):
+        raise DemoBuildError(f"recording of {record.task} seed {record.seed} commands joints "
+                             f"{record.actuated_joint_names}, expected {list(ACTUATED_NAMES)}")
+    return _right_hand_rows(record.action_joint_targets_rad, record.action_wrist)
 
 
 @contextmanager
@@ -113,7 +134,7 @@ def _record_task(dataset: Path, task: str, settings: RobotDemosSettings, dataset
                 picks = np.linspace(0, len(record.images) - 1, 4).astype(int)
                 preview.append(np.concatenate(list(record.images[picks]), axis=1))
             episode = RecordedEpisode(record.images, record_state(record), record.instruction, "right",
-                                      {"task": task, "seed": seed, "success": True})
+                                      {"task": task, "seed": seed, "success": True}, action=record_action(record))
             source = RecordedEpisodesInput(f"{task}_seed{seed:04d}", record.fps, fov_deg, [episode])
             update = add_recorded(dataset, source, dataset_settings)
             indices += update.episode_indices

@@ -1,11 +1,14 @@
 """The one bridge between a `HandDriver` and a VLA policy (contract C2), for sim roll-outs and the controller.
 
 A policy speaks the dataset's language: the state of two human hands (51 numbers each) plus a mask,
-an image, an instruction and the camera's field of view in, a chunk of future human-hand states out
-(C1 `predict`). The hand speaks joints and a wrist pose. Here the Shadow hand fills the right-hand
-slot (mask (False, True), left zeros) through `shadow_to_human`, and each action row goes back
-through `human_to_shadow`; `ChunkExecutor` runs a chunk receding-horizon style (execute the first k
-rows, then re-plan from a fresh observation).
+an image, an instruction and the camera's field of view in, a chunk of actions out (C1 `predict`).
+The hand speaks joints and a wrist pose. Here the Shadow hand fills the right-hand slot (mask (False,
+True), left zeros) through `shadow_to_human`, and each action row goes back through `human_to_shadow`.
+An action row is a command target, as the robot dataset's `action` is (the targets the demonstrator
+sent, docs/simulator.md): row 0 is what to command right after the observation, row i i control
+periods later; it is not the pose the hand is expected to reach, which a compliant hand lags.
+`ChunkExecutor` runs a chunk receding-horizon style (execute the first k rows, then re-plan from a
+fresh observation).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class Policy(Protocol):
         self, image: np.ndarray, instruction: str, state: np.ndarray, state_mask: np.ndarray, fov: np.ndarray
     ) -> np.ndarray:
         """image uint8 [H, W, 3], state float32 [102], state_mask bool [2], fov float32 [2] (deg)
-        -> float32 [chunk, 102] absolute hand states of the next steps."""
+        -> float32 [chunk, 102] absolute hand targets to command, now and at the next steps."""
         ...
 
 
@@ -96,7 +99,8 @@ def observation_to_inputs(
 
 
 def action_to_command(action: np.ndarray, wrist_joints_rad: tuple[float, float] = (0.0, 0.0)) -> HandCommand:
-    """One [102] action row -> the right hand's joint targets and wrist pose (the left slot is ignored).
+    """One [102] action row (a command target in the human layout) -> the right hand's joint targets and
+    wrist pose to send as they are (the left slot is ignored).
 
     wrist_joints_rad (WRJ1, WRJ0): how the palm rotation splits between the Shadow wrist joints and the
     6-DoF base (see `human_to_shadow`); the default (0, 0) is how the demonstrations hold the wrist.

@@ -3,9 +3,11 @@
 The loop hands the planner an observation whenever a re-plan is due (`needs_observation`); a worker
 thread turns it into C2 `PolicyInputs`, calls the policy and maps every row of the chunk to a command
 through C2 `action_to_command`. Each tick the loop asks for the command at the current time
-(`proposal`): rows are stamped from the observation they were planned from (row i is the target for
-`observed_at + i / policy_hz`, i.e. row 0 is the next state, as in training), interpolated between
-rows, so inference latency is skipped over rather than replayed late. A chunk keeps being executed
+(`proposal`): rows are stamped from the observation they were planned from (row i is the command for
+`observed_at + i / policy_hz`, i.e. row 0 is sent right after the observation, as the dataset's action
+at t is the command sent after observation t), interpolated between rows, so inference latency is
+skipped over rather than replayed late. Rows are command targets, passed on as such (no lead or lag
+compensation: the labels already hold what the demonstrator commanded). A chunk keeps being executed
 past `execute_steps` until the next one arrives; past its last row there is nothing to propose and
 the safety filter's watchdog holds. C2's `ChunkExecutor` does the same synchronously (predict inside
 `step`), which a fixed-rate loop cannot afford; its building blocks are reused here.

@@ -18,7 +18,8 @@ CHUNK_SIZE = 16
 
 
 class HoldStatePolicy:
-    """The zero policy: every row of the chunk is the current state, so the hand holds still."""
+    """The zero policy: every row commands the current observed pose, so the hand holds still (a held
+    grip relaxes: the target is where the fingers are, not where they were pushed)."""
 
     def __init__(self, chunk_size: int = CHUNK_SIZE):
         self.chunk_size = chunk_size

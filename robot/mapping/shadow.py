@@ -2,7 +2,8 @@
 
 Fine-tuning on robot data reuses the pretrained action semantics only if robot states and actions
 live in the human space, so every robot joint is written into the MANO-layout Euler angle it moves
-like, and read back from it. The mapping is linear and per joint (`JOINT_TABLE`), pure numpy (no
+like, and read back from it. The same function maps an observed pose (a state) and a commanded one
+(an action: joint and wrist targets), and `human_to_shadow` of an action row gives the command back. The mapping is linear and per joint (`JOINT_TABLE`), pure numpy (no
 MuJoCo), for the right-handed Shadow hand of `robot.sim` (gymnasium-robotics' MJCF).
 
 Human side (`vitra_core.hands`): joint rotations are local, Euler "xyz" in the palm frame (x wrist ->
