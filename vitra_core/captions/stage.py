@@ -8,7 +8,8 @@ from vitra_core.captions.frames import video_frames_provider
 from vitra_core.captions.model import SCHEMA_VERSION, VideoCaptions
 from vitra_core.captions.settings import CaptionerSettings
 from vitra_core.layout import DataLayout
-from vitra_core.segments.stage import read_hand_poses, read_segments
+from vitra_core.camera.stage import read_lifted_poses
+from vitra_core.segments.stage import read_segments
 from vitra_core.video.raw_clip import CLIP_FILE, RAW_CLIPS_STAGE
 
 ALGORITHM_VERSION = "1"  # bump when the template wording or caption validation changes
@@ -22,7 +23,7 @@ def read_captions(layout: DataLayout, video_id: str) -> VideoCaptions:
 
 def build_captions(layout: DataLayout, video_id: str, settings: CaptionerSettings) -> VideoCaptions:
     frames = video_frames_provider(layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE)
-    captions = caption_segments(read_segments(layout, video_id), read_hand_poses(layout, video_id), frames, settings)
+    captions = caption_segments(read_segments(layout, video_id), read_lifted_poses(layout, video_id), frames, settings)
     captions.save(layout.stage_dir(CAPTIONS_STAGE, video_id) / CAPTIONS_FILE)
     return captions
 

@@ -15,7 +15,9 @@ from pydantic import BaseModel
 
 from vitra_core.camera.compensate import points_in_anchor
 from vitra_core.camera.result import CameraMotion
-from vitra_core.camera.stage import CAMERA_MOTION_STAGE, MOTION_FILE, read_camera_motion, world_from_camera
+from vitra_core.camera.stage import (
+    CAMERA_MOTION_STAGE, MOTION_FILE, read_camera_motion, read_lifted_poses, world_from_camera,
+)
 from vitra_core.captions.stage import CAPTIONS_FILE, CAPTIONS_STAGE, read_captions
 from vitra_core.episodes.anchor import pack_poses
 from vitra_core.episodes.lerobot_format import DatasetSettings
@@ -28,7 +30,7 @@ from vitra_core.episodes.source import EpisodeSpan, VideoEpisodesInput
 from vitra_core.episodes.writer import add_video, remove_video
 from vitra_core.hands.stage import HAND_POSES_STAGE, POSES_FILE
 from vitra_core.layout import DataLayout
-from vitra_core.segments.stage import SEGMENTS_FILE, SEGMENTS_STAGE, read_hand_poses, read_segments
+from vitra_core.segments.stage import SEGMENTS_FILE, SEGMENTS_STAGE, read_segments
 from vitra_core.video.raw_clip import CLIP_FILE, META_FILE, RAW_CLIPS_STAGE
 
 EPISODES_DIR = "episodes"
@@ -80,7 +82,7 @@ def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: 
     """One episode per captioned segment whose quality reaches the floor: its frame range, instruction,
     rephrasings, primitives and quality; the others are listed as excluded. Camera poses come from the
     camera-motion stage (rotation; translation only when metric)."""
-    poses, motion = read_hand_poses(layout, video_id), read_camera_motion(layout, video_id)
+    poses, motion = read_lifted_poses(layout, video_id), read_camera_motion(layout, video_id)
     wrist_world = points_in_anchor(poses.joints_cam[:, :, WRIST], motion, 0)
     primitives = {(s.hand, s.start_frame, s.end_frame): s.primitives for s in read_segments(layout, video_id).segments}
     spans, excluded = [], []

@@ -137,16 +137,33 @@ def extract_hand_poses(
     slots = assign_slots(detections, settings)
     image_px, world_m, right_prob = _gather(detections, slots.detection_index)
     side_prob = np.stack([1 - right_prob[:, 0], right_prob[:, 1]], axis=1)
-    hands = [
-        _slot_poses(image_px[:, hand], world_m[:, hand], side_prob[:, hand], slots.track_id[:, hand],
-                    camera, hand == RIGHT, settings)
-        for hand in range(NUM_HANDS)
-    ]
+    poses = _lift_slots(image_px, world_m, side_prob, slots.track_id, slots.num_detected, timestamps_s, camera,
+                        mirrored, settings)
+    if not poses.mask.any():
+        logger.warning("%s: no hands detected in %d frames", video_path.name, len(timestamps_s))
+    return poses
+
+
+def _lift_slots(image_px: np.ndarray, world_m: np.ndarray, side_prob: np.ndarray, track_id: np.ndarray,
+                num_detected: np.ndarray, timestamps_s: np.ndarray, camera: Intrinsics, mirrored: bool,
+                settings: HandPoseSettings) -> HandPoses:
+    """HandPoses from both slots' detections (slot arrays time first, NaN / -1 where nothing was detected)."""
+    hands = [_slot_poses(image_px[:, hand], world_m[:, hand], side_prob[:, hand], track_id[:, hand], camera,
+                         hand == RIGHT, settings) for hand in range(NUM_HANDS)]
     stacked = {name: np.stack([hand[name] for hand in hands], axis=0 if name == "rest_pose_m" else 1)
                for name in hands[0]}
-    if not stacked["mask"].any():
-        logger.warning("%s: no hands detected in %d frames", video_path.name, len(timestamps_s))
-    return HandPoses(
-        **stacked, num_detected=slots.num_detected, timestamps_s=timestamps_s, fps=_mean_fps(timestamps_s),
-        intrinsics=camera, mirrored=mirrored, settings=settings,
+    return HandPoses(**stacked, num_detected=num_detected, timestamps_s=timestamps_s, fps=_mean_fps(timestamps_s),
+                     intrinsics=camera, mirrored=mirrored, settings=settings)
+
+
+def relift_hand_poses(poses: HandPoses, intrinsics: Intrinsics) -> HandPoses:
+    """The same detections lifted to 3D with other intrinsics (a field of view estimated after detection):
+    MediaPipe does not run again. Detected frames keep their landmarks, world landmarks, side
+    probability and (gap-bridged) track; gaps, smoothing, skeleton and state are redone."""
+    detected = poses.mask & ~poses.interpolated
+    return _lift_slots(
+        np.where(detected[..., None, None], poses.joints_2d, np.nan), poses.world_m,
+        np.where(detected, poses.confidence, np.nan), np.where(detected, poses.track_id, -1), poses.num_detected,
+        poses.timestamps_s, intrinsics.scaled_to(poses.intrinsics.width, poses.intrinsics.height), poses.mirrored,
+        poses.settings,
     )

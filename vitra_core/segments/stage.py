@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vitra_core.camera.stage import read_camera_motion
+from vitra_core.camera.stage import read_camera_motion, read_lifted_poses
 from vitra_core.hands.result import HandPoses
-from vitra_core.hands.stage import HAND_POSES_STAGE, POSES_FILE
 from vitra_core.layout import DataLayout
 from vitra_core.segments.model import SCHEMA_VERSION, VideoSegments
 from vitra_core.segments.segment import segment_hand_poses
@@ -17,10 +16,6 @@ SEGMENTS_STAGE, SEGMENTS_FILE = "segments", "segments.json"
 CODE_VERSION = f"segments-v{ALGORITHM_VERSION}-schema{SCHEMA_VERSION}"
 
 
-def read_hand_poses(layout: DataLayout, video_id: str) -> HandPoses:
-    return HandPoses.load(layout.stage_dir(HAND_POSES_STAGE, video_id) / POSES_FILE)
-
-
 def read_segments(layout: DataLayout, video_id: str) -> VideoSegments:
     return VideoSegments.load(layout.stage_dir(SEGMENTS_STAGE, video_id) / SEGMENTS_FILE)
 
@@ -28,7 +23,7 @@ def read_segments(layout: DataLayout, video_id: str) -> VideoSegments:
 def build_segments(layout: DataLayout, video_id: str, settings: SegmentSettings) -> tuple[VideoSegments, float]:
     """Segment the video's hand poses (camera motion removed) and save them; return the segments and their
     `coverage`."""
-    poses = read_hand_poses(layout, video_id)
+    poses = read_lifted_poses(layout, video_id)
     segments = segment_hand_poses(poses, settings, video_id, read_camera_motion(layout, video_id))
     segments.save(layout.stage_dir(SEGMENTS_STAGE, video_id) / SEGMENTS_FILE)
     return segments, coverage(segments, poses)

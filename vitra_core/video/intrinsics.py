@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from vitra_core.video.sidecar import VideoSidecar
 
-IntrinsicsSource = Literal["sidecar_pinhole", "sidecar_fov", "default_fov"]
+IntrinsicsSource = Literal["sidecar_pinhole", "sidecar_fov", "default_fov", "estimated_fov"]
 DEFAULT_FOV_DEG = 60.0  # across the long side; used when a video states no intrinsics
 
 
@@ -48,7 +48,8 @@ class Intrinsics(BaseModel):
         )
 
 
-def _from_fov(width: int, height: int, fov_deg: float, source: IntrinsicsSource) -> Intrinsics:
+def intrinsics_from_fov(width: int, height: int, fov_deg: float, source: IntrinsicsSource) -> Intrinsics:
+    """A centred pinhole whose field of view across the long side is `fov_deg`."""
     focal = max(width, height) / (2 * math.tan(math.radians(fov_deg) / 2))
     return Intrinsics(fx=focal, fy=focal, cx=width / 2, cy=height / 2, width=width, height=height, source=source)
 
@@ -56,9 +57,9 @@ def _from_fov(width: int, height: int, fov_deg: float, source: IntrinsicsSource)
 def resolve_intrinsics(width: int, height: int, spec: VideoSidecar | None, default_fov_deg: float) -> Intrinsics:
     """Intrinsics for a `width` x `height` image: the sidecar's if it states them, else the default field of view."""
     if spec is not None and spec.fov_deg is not None:
-        return _from_fov(width, height, spec.fov_deg, "sidecar_fov")
+        return intrinsics_from_fov(width, height, spec.fov_deg, "sidecar_fov")
     if spec is None or not spec.has_pinhole:
-        return _from_fov(width, height, default_fov_deg, "default_fov")
+        return intrinsics_from_fov(width, height, default_fov_deg, "default_fov")
     stated = Intrinsics(
         fx=spec.fx, fy=spec.fy, cx=spec.cx, cy=spec.cy,
         width=spec.width or width, height=spec.height or height, source="sidecar_pinhole",
