@@ -20,9 +20,10 @@ def episode(frames: int, present: bool = True) -> np.ndarray:
 
 
 def test_motion_rms_is_the_rms_step_over_the_chunk_with_angles_unwrapped():
-    rms = motion_rms([episode(40)], chunk_size=4)
+    trajectory = episode(41)  # the actions are the next states: the clip goes on one frame past the episode
+    rms = motion_rms([(trajectory[:40], trajectory[1:])], chunk_size=4)
     k = np.arange(1, 5)
-    counts = 40 - k  # pairs (t, t + k) inside the episode
+    counts = 41 - k  # pairs (state t, action t + k - 1) inside the episode
     expected = np.sqrt((counts * k**2).sum() / counts.sum())
     np.testing.assert_allclose(rms[51], 0.01 * expected, rtol=1e-5)
     np.testing.assert_allclose(rms[54], 0.1 * expected, rtol=1e-4)

@@ -1,8 +1,8 @@
 """Per-dimension normalisation of hand states, actions and field of view, from the episode dataset.
 
 Hand dims use the present-only stats (`hand_state` in meta/stats.json: an absent hand's zeros would
-otherwise drag every mean towards 0); fov uses `observation.fov`. Relative actions (a future state
-minus the current one) are scaled by `delta_rms`, the RMS of that motion over the chunk, measured on
+otherwise drag every mean towards 0); fov uses `observation.fov`. Relative actions (an action of the
+chunk minus the current state) are scaled by `delta_rms`, the RMS of that motion over the chunk, measured on
 the training episodes: a wrist moves a few cm in 0.5 s against a 15 cm spread of positions, so scaling
 motion by the state's std would leave the wrist dims ~10x smaller than the finger dims in the loss.
 Angle differences are wrapped to [-pi, pi) (an Euler angle crossing +-pi moves a little, not 2 pi).
@@ -19,7 +19,7 @@ from typing import ClassVar, TypeVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from vitra_core.episodes.lerobot_format import FOV_KEY, STATE_KEY
+from vitra_core.episodes.lerobot_format import ACTION_KEY, FOV_KEY, STATE_KEY
 from vitra_core.episodes.loader import DEFAULT_CHUNK_SIZE
 from vitra_core.episodes.meta import HAND_STATS_KEY, DatasetMeta
 from vitra_core.episodes.reader import read_episodes_rows
@@ -87,20 +87,24 @@ class Normaliser(JsonRecord):
         fov = compute_stats(np.concatenate([table[FOV_KEY] for table in tables]))
         source = f"{root}" if episodes is None else f"{root} episodes {_ranges(selected)}"
         return cls(state_mean=_floats(hands["mean"]), state_std=_safe(hands["std"]),
-                   delta_rms=_safe(motion_rms([table[STATE_KEY] for table in tables], chunk_size)),
+                   delta_rms=_safe(motion_rms([(table[STATE_KEY], table[ACTION_KEY]) for table in tables], chunk_size)),
                    fov_mean_deg=_floats(fov["mean"]), fov_std_deg=_safe(fov["std"]), source=source)
 
 
-def motion_rms(episodes: list[np.ndarray], chunk_size: int) -> np.ndarray:
-    """RMS over episodes, t and k = 1..chunk_size of state[t + k] - state[t] [102], angles wrapped, counting only
-    hand dims present at both t and t + k. `episodes`: [T, 104] states each."""
+def motion_rms(episodes: list[tuple[np.ndarray, np.ndarray]], chunk_size: int) -> np.ndarray:
+    """RMS over episodes, t and k = 1..chunk_size of action[t + k - 1] - state[t] [102] (what the model predicts
+    relative to the current state), angles wrapped, counting only hand dims present in both. `episodes`:
+    ([T, 104] states, [T, 104] actions) each; for human video an action is the next state, for a robot its
+    command, whose lead over the observed pose belongs to the motion scale."""
     total, count = np.zeros(ACTION_DIM), np.zeros(ACTION_DIM)
-    for states in episodes:
+    for states, actions in episodes:
         hands, present = states[:, :ACTION_DIM].astype(np.float64), np.repeat(states[:, MASK_SLICE] > 0.5, 51, axis=1)
-        for k in range(1, min(chunk_size, len(states) - 1) + 1):
-            delta = hands[k:] - hands[:-k]
+        targets = actions[:, :ACTION_DIM].astype(np.float64)
+        targeted = np.repeat(actions[:, MASK_SLICE] > 0.5, 51, axis=1)
+        for k in range(1, min(chunk_size, len(states)) + 1):
+            delta = targets[k - 1:] - hands[:len(hands) - k + 1]
             delta = np.where(ANGLE_DIMS, wrap_angle(delta), delta)
-            both = present[k:] & present[:-k]
+            both = targeted[k - 1:] & present[:len(hands) - k + 1]
             total += np.where(both, delta**2, 0.0).sum(axis=0)
             count += both.sum(axis=0)
     return np.sqrt(total / np.maximum(count, 1))
