@@ -37,8 +37,8 @@ lerobot-env:
 	@scripts/lerobot_env.sh
 
 # The fast suite under Python 3.12 in its own venv (pyproject supports 3.11 and 3.12; `make test` uses
-# $(PYTHON)). Not part of `make test` or CI: PyPI's cp312 torch 2.13.0 is the CUDA build, so this venv
-# takes ~6.7 GB and ~6 minutes to install (docs/design.md, "Python versions").
+# $(PYTHON)). CI runs it after `make test` where a 3.12 exists (.ci/run); PyPI's cp312 torch 2.13.0 is
+# the CUDA build, so this venv takes ~6.7 GB and ~6 minutes to install (docs/design.md, "Python versions").
 PYTHON312 ?= python3.12
 VENV312 ?= .venv-py312
 STAMP312 := $(VENV312)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)

@@ -91,21 +91,9 @@ xxhash==4.1.0
 yarl==1.25.1
 "
 
-find_python() {
-  local candidate
-  for candidate in "${VITRA_PYTHON312:-}" /root/.pyenv/versions/3.12.1/bin/python3.12 "$(command -v python3.12 || true)"; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ] &&
-      "$candidate" -c 'import sys, venv; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  return 1
-}
-
-PYTHON312=$(find_python) || {
+PYTHON312=$("$(dirname "$0")/python312.sh") || {
   echo "lerobot_env: LeRobot 0.6.1 needs Python 3.12 and none was found (tried \$VITRA_PYTHON312," \
-    "/root/.pyenv/versions/3.12.1/bin/python3.12, python3.12 on PATH)" >&2
+    "pyenv's 3.12 builds, python3.12 on PATH)" >&2
   exit 3
 }
 
