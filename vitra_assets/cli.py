@@ -216,7 +216,7 @@ def demo(ctx: click.Context, samples: Path | None, keep_controller: bool) -> Non
 def _demo_model_to_controller(cfg: VitraConfig, keep_controller: bool) -> None:
     """Pretrain, evaluate, record robot demos, fine-tune, evaluate roll-outs, deploy; then the summary."""
     from vitra_assets.definitions import MODEL_ASSETS, ROBOT_ASSETS, defs
-    from vitra_assets.demo import deploy_on_local_controller, run_chain, summary
+    from vitra_assets.demo import deploy_on_local_controller, nothing_to_deploy, run_chain, summary
     from vitra_assets.instance import project_instance
     from vitra_assets.lineage import render_lineage
 
@@ -224,11 +224,18 @@ def _demo_model_to_controller(cfg: VitraConfig, keep_controller: bool) -> None:
     *before_deploy, deploy = [asset.key for asset in MODEL_ASSETS + ROBOT_ASSETS]
     try:
         run_chain(cfg, instance, defs, before_deploy, click.echo)
-        deploy_on_local_controller(cfg, instance, defs, deploy, click.echo, keep_controller,
-                                   then=lambda process: click.echo("\nlineage:\n" + render_lineage(cfg, process.client().policy())))
+        undeployable = nothing_to_deploy(cfg)
+        if undeployable:
+            click.echo(f"{deploy.to_user_string()}: skipped; {undeployable}")
+        else:
+            deploy_on_local_controller(cfg, instance, defs, deploy, click.echo, keep_controller,
+                                       then=lambda process: click.echo("\nlineage:\n" + render_lineage(cfg, process.client().policy())))
     except VitraError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(summary(instance, ["episodes", *(key.to_user_string() for key in [*before_deploy, deploy])]))
+    shown = [*before_deploy] if undeployable else [*before_deploy, deploy]
+    click.echo(summary(instance, ["episodes", *(key.to_user_string() for key in shown)]))
+    if undeployable:
+        click.echo(f"\n{deploy.to_user_string()}:\n  nothing deployed: {undeployable}")
 
 
 @main.command()
@@ -347,9 +354,12 @@ def train_pretrain(ctx: click.Context, evaluate: bool) -> None:
     click.echo(f"pretrained {record.model_name} v{record.model_version} (run {record.run_id}): loss "
                f"{record.first_loss:.3f} -> {record.final_loss:.3f} in {record.steps} steps, {record.seconds:.0f} s")
     if evaluate:
-        errors, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR, tracking_target(cfg))
+        errors, gate, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR,
+                                                     tracking_target(cfg))
         click.echo(errors_table(errors))
-        click.echo("champion: " + ("this version" if promoted else "unchanged (this version did not beat it)"))
+        click.echo(f"gate {gate.summary()}")
+        click.echo("champion: " + ("this version" if promoted else "unchanged" + (
+            " (this version did not beat it)" if gate.passed else " (this version did not pass the gate)")))
 
 
 @main.command()

@@ -3,7 +3,8 @@
 Every run logs its config, per-step metrics, dataset version, git commit, normaliser and last
 checkpoint; the trained policy is logged as a pyfunc model (models-from-code: the loader is a file,
 nothing is pickled) with a signature, registered, and given the alias `candidate`. `champion` moves
-only through `promote_if_better`, after evaluation.
+only through `promote`, after evaluation: the candidate must pass its promotion gate (beat its baselines
+and controls, see `promotion.py`) and then beat the current champion.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from mlflow.types import Schema, TensorSpec
 from pydantic import BaseModel
 
 from vitra_core.errors import VitraError
+from vitra_core.training.promotion import PromotionGate
 
 if TYPE_CHECKING:
     from vitra_core.config import VitraConfig
 
 CANDIDATE = "candidate"
 CHAMPION = "champion"
+GATE_TAG = "vitra.gate"  # on each evaluated model version: "passed: ..." or "failed: ..."
 POLICY_ARTIFACT = "policy"
 PYFUNC_LOADER = Path(__file__).with_name("mlflow_model.py")
 
@@ -216,6 +219,42 @@ def promote_if_better(tracking_uri: str, name: str, version: str, metric: str, h
             return False
     client.set_registered_model_alias(name, CHAMPION, version)
     return True
+
+
+def promote(tracking_uri: str, name: str, version: str, gate: PromotionGate, metric: str,
+            higher_is_better: bool) -> bool:
+    """Record the gate's outcome on the model version (tag `vitra.gate`); point `champion` at it only if the
+    gate passed and its `metric` beats the current champion's. Returns whether `champion` moved."""
+    MlflowClient(tracking_uri).set_model_version_tag(name, version, GATE_TAG, gate.summary())
+    return gate.passed and promote_if_better(tracking_uri, name, version, metric, higher_is_better)
+
+
+def champion_version(tracking_uri: str, name: str) -> str | None:
+    """The version `champion` points at, or None when no version has earned it (or the model is unknown)."""
+    try:
+        return str(MlflowClient(tracking_uri).get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:
+        return None
+
+
+class NoChampionError(TrackingError):
+    """A deployment was asked for the champion, and no version of the model has passed its gate."""
+
+
+def deployable_version(tracking_uri: str, name: str, pinned: str | None = None) -> ModelVersion:
+    """The version to deploy: `pinned` if given (an operator's explicit choice), else the `champion`.
+    Never the newest by default: a version that lost to its baselines is not deployed by accident."""
+    if pinned is not None:
+        try:
+            return MlflowClient(tracking_uri).get_model_version(name, pinned)
+        except MlflowException as exc:
+            raise TrackingError(f"MLflow at {tracking_uri}: deploy.model_version {pinned!r} of {name!r} not found: {exc}") from exc
+    try:
+        return MlflowClient(tracking_uri).get_model_version_by_alias(name, CHAMPION)
+    except MlflowException as exc:
+        raise NoChampionError(
+            f"{name} has no {CHAMPION}: no version has passed its promotion gate (see policy_eval), so nothing is "
+            f"deployed; to deploy a version anyway, set deploy.model_version") from exc
 
 
 def download_policy(tracking_uri: str, version: ModelVersion, dest: Path) -> Path:
