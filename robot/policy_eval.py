@@ -8,13 +8,16 @@ starting weights differ between the first two.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from robot.evaluation import EvalSettings, EvaluationReport, evaluate_policy, evaluate_scripted
 from vitra_core.config import VitraConfig
 from vitra_core.training.finetune import FINETUNED_DIR, SCRATCH_DIR
 from vitra_core.training.job import read_training_record
 from vitra_core.training.promotion import Comparison, PromotionGate
 from vitra_core.training.tracking import TrainingRun, promote, tracking_target
+
+if TYPE_CHECKING:
+    from robot.evaluation import EvaluationReport
 
 FINETUNED, SCRATCH, SCRIPTED = "fine-tuned", "from-scratch", "scripted demonstrator"
 CHAMPION_METRIC = "eval.success_rate"  # higher is better
@@ -64,6 +67,7 @@ def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, Eva
     """Roll out all three policies; log each learned one's results (and failed roll-out videos) to its own
     training run; move `champion` of the fine-tuned model only if it passes `policy_gate` and beats the
     current champion. Returns (reports, gate, promoted)."""
+    from robot.evaluation import EvalSettings, evaluate_policy, evaluate_scripted  # mujoco: only for roll-outs
     from vitra_core.model import VLAPolicy
 
     seeds = list(range(cfg.policy_eval.first_seed, cfg.policy_eval.first_seed + cfg.policy_eval.seeds_per_task))

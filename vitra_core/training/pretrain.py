@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from vitra_core.config import VitraConfig
-from vitra_core.episodes.loader import EpisodeWindowDataset
 from vitra_core.episodes.meta import DatasetMeta
 from vitra_core.training.evaluation import (
     ActionErrors, errors_table, eval_samples, evaluate_action_prediction, policy_predictor, split_by_video,
@@ -68,6 +67,7 @@ def evaluate_pretrained(policy_dir: Path, dataset_root: Path,
                         tracking: TrackingTarget) -> tuple[dict[str, ActionErrors], PromotionGate, bool]:
     """Errors on the held-out episodes beside the baselines, logged to the training run; `champion` moves
     to this version only if it beats both baselines and the current champion. Returns (errors, gate, promoted)."""
+    from vitra_core.episodes.loader import EpisodeWindowDataset
     from vitra_core.model import VLAPolicy
 
     record = read_training_record(policy_dir)
