@@ -30,6 +30,7 @@ def _print_table(headers: list[str], rows: list[list[object]]) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vitra-ops", prog_name="vitra")
 @click.option("--profile", envvar="VITRA_PROFILE", default="default", show_default=True,
               help="Config profile: configs/<profile>.yaml (env VITRA_PROFILE).")
 @click.pass_context
@@ -368,12 +369,28 @@ def train_pretrain(ctx: click.Context, evaluate: bool) -> None:
 def lineage(ctx: click.Context, url: str | None) -> None:
     """Trace the controller's active policy back to its MLflow run, pretrained model, episodes (DVC hash),
     source videos (SHA-256) and the code version of every stage that built them."""
-    from robot.deploy_client import DeployClient
+    from robot.controller.config import load_controller_config
+    from robot.controller.offline import stored_policy
+    from robot.deploy_client import ControllerError, DeployClient
     from vitra_assets.controller import controller_url
     from vitra_assets.lineage import render_lineage
 
     cfg = _config(ctx)
-    policy = DeployClient(url or controller_url(cfg)).policy()
+    url = url or controller_url(cfg)
+    try:
+        policy = DeployClient(url).policy()
+    except ControllerError as exc:
+        if exc.status is not None:
+            raise click.ClickException(str(exc)) from exc
+        config_path = cfg.resolve(cfg.deploy.controller_config)
+        config = load_controller_config(config_path)
+        try:
+            policy = stored_policy(config)
+        except VitraError as store_exc:
+            raise click.ClickException(f"controller not running at {url}, and its store cannot be read: {store_exc}") from store_exc
+        click.echo(f"controller not running at {url} (start it: {cfg.deploy.token_env}=<token> vitra controller serve "
+                   f"--config {cfg.deploy.controller_config}); the last deployed bundle, from its store "
+                   f"{config.resolve(config.deploy.store_dir)}:\n")
     if not policy["bundle_id"]:
         raise click.ClickException("the controller has no active policy (deploy one: materialize deployed_policy)")
     click.echo(render_lineage(cfg, policy))
