@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel
@@ -25,14 +26,14 @@ from pydantic import BaseModel
 from robot.drivers.base import WristPose
 from robot.mapping.shadow import ACTUATED_NAMES, JOINT_NAMES, shadow_to_human
 from robot.policy_adapter import RIGHT_HAND, STATE_MASK
-from robot.sim.driver import SimHandDriver
-from robot.sim.recording import EpisodeRecord, record_episode
-from robot.sim.tasks import get_task
 from vitra_core.episodes import DatasetSettings, RecordedEpisode, RecordedEpisodesInput, add_recorded
 from vitra_core.config import RobotDemosSettings
 from vitra_core.episodes.state_layout import ACTION_DIM, STATE_DIM
 from vitra_core.errors import VitraError
 from vitra_core.fsutil import write_json_atomic
+
+if TYPE_CHECKING:
+    from robot.sim.recording import EpisodeRecord
 
 CODE_VERSION = "robot_demos-v2"  # v2: action = commanded targets (was the next observed state)
 DATASET_DIR = "robot_demos"  # under the data root
@@ -121,6 +122,9 @@ def _replacing(root: Path) -> Iterator[Path]:
 def _record_task(dataset: Path, task: str, settings: RobotDemosSettings, dataset_settings: DatasetSettings,
                  preview: list[np.ndarray]) -> TaskDemos:
     """Record and write one task's demos (one source per demo, so memory holds one episode at a time)."""
+    from robot.sim.driver import SimHandDriver  # mujoco: only when demos are recorded
+    from robot.sim.recording import record_episode
+
     failed, indices, frames = [], [], 0
     size = (settings.image_size_px, settings.image_size_px)
     with SimHandDriver(task, control_hz=settings.control_hz, image_size=size) as driver:
@@ -150,6 +154,8 @@ def build_robot_demos(root: Path | str, settings: RobotDemosSettings | None = No
     Returns the report (also written to `root/meta/robot_demos.json`) and a preview RGB image
     [tasks * S, 4 * S, 3] (a row of four frames of each task's first successful demo).
     """
+    from robot.sim.tasks import get_task
+
     settings = settings or RobotDemosSettings()
     for task in settings.tasks:
         get_task(task)  # unknown names fail before anything is recorded

@@ -8,15 +8,21 @@ starting weights differ between the first two.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from robot.evaluation import EvalSettings, EvaluationReport, evaluate_policy, evaluate_scripted
 from vitra_core.config import VitraConfig
 from vitra_core.training.finetune import FINETUNED_DIR, SCRATCH_DIR
 from vitra_core.training.job import read_training_record
-from vitra_core.training.tracking import TrainingRun, promote_if_better, tracking_target
+from vitra_core.training.promotion import Comparison, PromotionGate
+from vitra_core.training.tracking import TrainingRun, promote, tracking_target
+
+if TYPE_CHECKING:
+    from robot.evaluation import EvaluationReport
 
 FINETUNED, SCRATCH, SCRIPTED = "fine-tuned", "from-scratch", "scripted demonstrator"
 CHAMPION_METRIC = "eval.success_rate"  # higher is better
+CODE_VERSION = "policy-eval-v2-gate"  # v2: champion moves only past the from-scratch control and the floor
+MIN_SUCCESS_KEY = "policy_eval.min_success_rate"
 
 
 def mean_success(report: EvaluationReport) -> float:
@@ -36,6 +42,18 @@ def comparison_table(reports: dict[str, EvaluationReport]) -> str:
     return "\n".join(lines)
 
 
+def policy_gate(reports: dict[str, EvaluationReport], min_success_rate: float) -> PromotionGate:
+    """The fine-tuned policy must beat its from-scratch control (else pretraining on human video bought
+    nothing) and reach `min_success_rate` over all tasks (else it is not worth putting on a hand)."""
+    finetuned = mean_success(reports[FINETUNED])
+    return PromotionGate(comparisons=[
+        Comparison(metric="success rate", against=SCRATCH, candidate=finetuned,
+                   reference=mean_success(reports[SCRATCH]), higher_is_better=True, percent=True),
+        Comparison(metric="success rate", against=MIN_SUCCESS_KEY, candidate=finetuned, reference=min_success_rate,
+                   higher_is_better=True, floor=True, percent=True),
+    ])
+
+
 def _log(run: TrainingRun, report: EvaluationReport, table: str, failures: Path) -> None:
     run.log_metrics({"success_rate": mean_success(report),
                      **{f"{task}.success_rate": s.rate for task, s in report.tasks.items()}}, prefix="eval.")
@@ -45,10 +63,11 @@ def _log(run: TrainingRun, report: EvaluationReport, table: str, failures: Path)
         run.log_artifacts(failures, "eval/failed_rollouts")
 
 
-def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, EvaluationReport], bool]:
+def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, EvaluationReport], PromotionGate, bool]:
     """Roll out all three policies; log each learned one's results (and failed roll-out videos) to its own
-    training run; move `champion` of the fine-tuned model if it beats the current one. Returns (reports,
-    promoted)."""
+    training run; move `champion` of the fine-tuned model only if it passes `policy_gate` and beats the
+    current champion. Returns (reports, gate, promoted)."""
+    from robot.evaluation import EvalSettings, evaluate_policy, evaluate_scripted  # mujoco: only for roll-outs
     from vitra_core.model import VLAPolicy
 
     seeds = list(range(cfg.policy_eval.first_seed, cfg.policy_eval.first_seed + cfg.policy_eval.seeds_per_task))
@@ -66,6 +85,7 @@ def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, Eva
         _log(TrainingRun.resume(tracking, record.run_id), reports[name], table,
              work_dir / "failed_rollouts" / policy_dir.name)
     finetuned = read_training_record(learned[FINETUNED])
-    promoted = promote_if_better(tracking.uri, finetuned.model_name, finetuned.model_version, CHAMPION_METRIC,
-                                 higher_is_better=True)
-    return reports, promoted
+    gate = policy_gate(reports, cfg.policy_eval.min_success_rate)
+    promoted = promote(tracking.uri, finetuned.model_name, finetuned.model_version, gate, CHAMPION_METRIC,
+                       higher_is_better=True)
+    return reports, gate, promoted

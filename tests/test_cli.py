@@ -43,3 +43,23 @@ def test_an_unknown_profile_is_a_clear_error(tmp_project):
     done = vitra(tmp_project, "--profile", "nope", "status")
     assert done.returncode == 1
     assert "profile 'nope' not found (available: cluster, default)" in done.stderr
+
+
+def test_version_is_printed(tmp_project):
+    done = vitra(tmp_project, "--version")
+    assert done.returncode == 0 and done.stdout.startswith("vitra, version ")
+
+
+def test_lineage_without_a_running_controller_reads_its_store_and_says_how_to_start_it(tmp_project, tmp_path):
+    from robot.controller.process import free_port
+    from robot.bundle import write_keypair
+    from tests.robot.controller.process import write_config
+
+    _, public_key = write_keypair(tmp_path / "keys")
+    tmp_project.overrides["deploy.controller_config"] = str(write_config(tmp_path, public_key))
+    tmp_project.overrides["deploy.url"] = f"http://127.0.0.1:{free_port()}"  # nobody listens
+    done = vitra(tmp_project, "lineage")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "controller not running at" in done.stdout and "vitra controller serve --config" in done.stdout
+    assert done.stderr.strip() == "Error: the controller has no active policy (deploy one: materialize deployed_policy)"

@@ -30,6 +30,7 @@ def _print_table(headers: list[str], rows: list[list[object]]) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vitra-ops", prog_name="vitra")
 @click.option("--profile", envvar="VITRA_PROFILE", default="default", show_default=True,
               help="Config profile: configs/<profile>.yaml (env VITRA_PROFILE).")
 @click.pass_context
@@ -216,7 +217,7 @@ def demo(ctx: click.Context, samples: Path | None, keep_controller: bool) -> Non
 def _demo_model_to_controller(cfg: VitraConfig, keep_controller: bool) -> None:
     """Pretrain, evaluate, record robot demos, fine-tune, evaluate roll-outs, deploy; then the summary."""
     from vitra_assets.definitions import MODEL_ASSETS, ROBOT_ASSETS, defs
-    from vitra_assets.demo import deploy_on_local_controller, run_chain, summary
+    from vitra_assets.demo import deploy_on_local_controller, nothing_to_deploy, run_chain, summary
     from vitra_assets.instance import project_instance
     from vitra_assets.lineage import render_lineage
 
@@ -224,11 +225,18 @@ def _demo_model_to_controller(cfg: VitraConfig, keep_controller: bool) -> None:
     *before_deploy, deploy = [asset.key for asset in MODEL_ASSETS + ROBOT_ASSETS]
     try:
         run_chain(cfg, instance, defs, before_deploy, click.echo)
-        deploy_on_local_controller(cfg, instance, defs, deploy, click.echo, keep_controller,
-                                   then=lambda process: click.echo("\nlineage:\n" + render_lineage(cfg, process.client().policy())))
+        undeployable = nothing_to_deploy(cfg)
+        if undeployable:
+            click.echo(f"{deploy.to_user_string()}: skipped; {undeployable}")
+        else:
+            deploy_on_local_controller(cfg, instance, defs, deploy, click.echo, keep_controller,
+                                       then=lambda process: click.echo("\nlineage:\n" + render_lineage(cfg, process.client().policy())))
     except VitraError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(summary(instance, ["episodes", *(key.to_user_string() for key in [*before_deploy, deploy])]))
+    shown = [*before_deploy] if undeployable else [*before_deploy, deploy]
+    click.echo(summary(instance, ["episodes", *(key.to_user_string() for key in shown)]))
+    if undeployable:
+        click.echo(f"\n{deploy.to_user_string()}:\n  nothing deployed: {undeployable}")
 
 
 @main.command()
@@ -347,9 +355,12 @@ def train_pretrain(ctx: click.Context, evaluate: bool) -> None:
     click.echo(f"pretrained {record.model_name} v{record.model_version} (run {record.run_id}): loss "
                f"{record.first_loss:.3f} -> {record.final_loss:.3f} in {record.steps} steps, {record.seconds:.0f} s")
     if evaluate:
-        errors, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR, tracking_target(cfg))
+        errors, gate, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR,
+                                                     tracking_target(cfg))
         click.echo(errors_table(errors))
-        click.echo("champion: " + ("this version" if promoted else "unchanged (this version did not beat it)"))
+        click.echo(f"gate {gate.summary()}")
+        click.echo("champion: " + ("this version" if promoted else "unchanged" + (
+            " (this version did not beat it)" if gate.passed else " (this version did not pass the gate)")))
 
 
 @main.command()
@@ -358,12 +369,28 @@ def train_pretrain(ctx: click.Context, evaluate: bool) -> None:
 def lineage(ctx: click.Context, url: str | None) -> None:
     """Trace the controller's active policy back to its MLflow run, pretrained model, episodes (DVC hash),
     source videos (SHA-256) and the code version of every stage that built them."""
-    from robot.deploy_client import DeployClient
+    from robot.controller.config import load_controller_config
+    from robot.controller.offline import stored_policy
+    from robot.deploy_client import ControllerError, DeployClient
     from vitra_assets.controller import controller_url
     from vitra_assets.lineage import render_lineage
 
     cfg = _config(ctx)
-    policy = DeployClient(url or controller_url(cfg)).policy()
+    url = url or controller_url(cfg)
+    try:
+        policy = DeployClient(url).policy()
+    except ControllerError as exc:
+        if exc.status is not None:
+            raise click.ClickException(str(exc)) from exc
+        config_path = cfg.resolve(cfg.deploy.controller_config)
+        config = load_controller_config(config_path)
+        try:
+            policy = stored_policy(config)
+        except VitraError as store_exc:
+            raise click.ClickException(f"controller not running at {url}, and its store cannot be read: {store_exc}") from store_exc
+        click.echo(f"controller not running at {url} (start it: {cfg.deploy.token_env}=<token> vitra controller serve "
+                   f"--config {cfg.deploy.controller_config}); the last deployed bundle, from its store "
+                   f"{config.resolve(config.deploy.store_dir)}:\n")
     if not policy["bundle_id"]:
         raise click.ClickException("the controller has no active policy (deploy one: materialize deployed_policy)")
     click.echo(render_lineage(cfg, policy))

@@ -1,4 +1,6 @@
-"""`deployed_policy`: the `champion` (else newest) `vitra-policy`, bundled, signed and live on the controller."""
+"""`deployed_policy`: the `champion` `vitra-policy` (or the version pinned in `deploy.model_version`), bundled,
+signed and live on the controller. With no champion and nothing pinned it deploys nothing and fails with
+`NoChampionError`, saying so; the controller keeps whatever it runs."""
 
 import hashlib
 import json
@@ -18,8 +20,9 @@ from vitra_core.errors import VitraError
 from vitra_core.training.finetune import CODE_VERSION as FINETUNE_CODE_VERSION
 from vitra_core.training.job import training_record_of_run
 from vitra_core.training.pretrain import CODE_VERSION as PRETRAIN_CODE_VERSION
-from vitra_core.training.tracking import CHAMPION, TrackingError, download_policy, model_version
+from vitra_core.training.tracking import CHAMPION, deployable_version, download_policy
 
+CODE_VERSION = "deploy-v2-champion-only"  # v2: never the newest by default
 LIVE_CHECK = "controller_serves_it"
 HEALTH_TIMEOUT_S = 30.0
 RATE_SETTLE_S = 3.0  # let the loop's rate window fill with the new policy running
@@ -38,19 +41,21 @@ def _wait_until_live(client, bundle_id: str) -> dict:
 
 @asset(
     deps=[policy_eval],
+    code_version=CODE_VERSION,
     group_name="robot",
     kinds={"mlflow"},
     check_specs=[AssetCheckSpec(LIVE_CHECK, asset="deployed_policy",
                                 description="The controller reports this bundle active and its loop within 10% of its rate.")],
 )
 def deployed_policy(context: AssetExecutionContext, vitra: VitraConfigResource, controller: ControllerResource) -> MaterializeResult:
-    """Bundles the registered policy with its lineage in the signed manifest, deploys it, waits for health."""
+    """Bundles the champion (or the pinned version) with its lineage in the signed manifest, deploys it,
+    waits for health. No champion and nothing pinned: raises NoChampionError before touching the controller."""
     cfg = vitra.load()
-    try:
-        version = model_version(cfg.mlflow_tracking_uri, cfg.deploy.model, CHAMPION)
-    except TrackingError:
-        version = model_version(cfg.mlflow_tracking_uri, cfg.deploy.model)
-        context.log.warning(f"{cfg.deploy.model} has no {CHAMPION}; deploying its newest version {version.version}")
+    version = deployable_version(cfg.mlflow_tracking_uri, cfg.deploy.model, cfg.deploy.model_version)
+    selected_by = CHAMPION if cfg.deploy.model_version is None else "deploy.model_version (pinned)"
+    if cfg.deploy.model_version is not None:
+        context.log.warning(f"deploying {version.name} v{version.version} as pinned in deploy.model_version, "
+                            f"whether or not it passed its promotion gate")
     bundles = cfg.resolve(cfg.deploy.bundles_dir)
     policy_dir = download_policy(cfg.mlflow_tracking_uri, version, bundles / "policies")
     record = training_record_of_run(cfg.mlflow_tracking_uri, version.run_id)
@@ -75,6 +80,7 @@ def deployed_policy(context: AssetExecutionContext, vitra: VitraConfigResource, 
         metadata={
             "controller_url": MetadataValue.url(controller.url),
             "model": f"{version.name} v{version.version}",
+            "selected_by": selected_by,
             "mlflow_run_id": version.run_id,
             "bundle_id": deployed["bundle_id"],
             "bundle_sha256": hashlib.sha256(bundle.read_bytes()).hexdigest(),
@@ -84,7 +90,7 @@ def deployed_policy(context: AssetExecutionContext, vitra: VitraConfigResource, 
             "source_videos": MetadataValue.md("\n".join(
                 f"- `{v.video_id}` {v.source_name} sha256 `{v.raw_sha256[:16]}…`" for v in lineage.videos)),
             "manifest": MetadataValue.json(json.loads(json.dumps(active["manifest"], default=str))),
-            "loop_rate_hz": health["loop_rate_hz"],
+            "loop_rate_hz": round(health["loop_rate_hz"], 1),
         },
         check_results=[AssetCheckResult(
             check_name=LIVE_CHECK, passed=live and fast_enough,

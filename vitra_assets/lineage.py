@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dagster import AssetKey, DagsterInstance
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
 from pydantic import BaseModel
 
 from vitra_assets.reprocess import materialized_code_versions
@@ -21,6 +21,9 @@ from vitra_core.training.job import TrainingRecord, read_training_record
 from vitra_core.training.pretrain import PRETRAINED_DIR
 from vitra_core.versioning.dvc_store import DvcError, dvc_store_for
 from vitra_core.video.raw_clip import read_source_record
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 PER_VIDEO_STAGES = ("raw_clips", "hand_poses", "camera_motion", "segments", "captions")
 
@@ -65,6 +68,8 @@ def policy_lineage(cfg: VitraConfig, instance: DagsterInstance, finetuned: Train
 
 
 def _run_line(client: MlflowClient, run_id: str) -> str:
+    from mlflow.exceptions import MlflowException
+
     try:
         run = client.get_run(run_id)
     except MlflowException:
@@ -74,6 +79,8 @@ def _run_line(client: MlflowClient, run_id: str) -> str:
 
 def render_lineage(cfg: VitraConfig, policy: dict) -> str:
     """The chain as text, each link checked against MLflow and DVC as they are now."""
+    from mlflow import MlflowClient
+
     manifest = policy["manifest"]
     lineage = manifest["lineage"]
     extra = PolicyLineage.model_validate(lineage["extra"])

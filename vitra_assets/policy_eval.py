@@ -1,30 +1,62 @@
 """`policy_eval`: success rates of the fine-tuned policy, its from-scratch control and the demonstrator."""
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
-from robot.policy_eval import CHAMPION_METRIC, FINETUNED, SCRATCH, SCRIPTED, comparison_table, evaluate_finetuning, mean_success
+from robot.policy_eval import (
+    CHAMPION_METRIC,
+    CODE_VERSION,
+    FINETUNED,
+    SCRATCH,
+    SCRIPTED,
+    comparison_table,
+    evaluate_finetuning,
+    mean_success,
+)
 from vitra_assets.finetuned_policy import finetuned_policy
 from vitra_assets.resources import VitraConfigResource
-from vitra_core.training.tracking import CHAMPION
+from vitra_core.training.tracking import CHAMPION, champion_version
 
 POLICY_EVAL_DIR = "policy_eval"  # under the data root: failed roll-out videos
+GATE_CHECK = "beats_control"
 
 
-@asset(deps=[finetuned_policy], group_name="robot", kinds={"mujoco", "mlflow"})
+@asset(
+    deps=[finetuned_policy], code_version=CODE_VERSION, group_name="robot", kinds={"mujoco", "mlflow"},
+    check_specs=[AssetCheckSpec(GATE_CHECK, asset="policy_eval", blocking=True,
+                                description="The fine-tuned policy beats its from-scratch control and reaches "
+                                            "policy_eval.min_success_rate; else `champion` stays and nothing new "
+                                            "is deployed.")],
+)
 def policy_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
     """Seeded roll-outs per task (seeds disjoint from the demos'); tables and failed roll-out videos go to
-    each policy's MLflow run; `champion` of vitra-policy moves only if the fine-tuned one beats it."""
+    each policy's MLflow run; `champion` of vitra-policy moves only if the fine-tuned one passes the gate
+    (the blocking check) and beats the current champion."""
     cfg = vitra.load()
-    reports, promoted = evaluate_finetuning(cfg, cfg.data_root / POLICY_EVAL_DIR)
+    reports, gate, promoted = evaluate_finetuning(cfg, cfg.data_root / POLICY_EVAL_DIR)
     table = comparison_table(reports)
-    context.log.info("policy_eval:\n" + table)
-    return MaterializeResult(metadata={
-        "success": MetadataValue.md(table),
-        "success_rate_finetuned": mean_success(reports[FINETUNED]),
-        "success_rate_scratch": mean_success(reports[SCRATCH]),
-        "success_rate_demonstrator": mean_success(reports[SCRIPTED]),
-        "seeds": ", ".join(map(str, reports[FINETUNED].settings.seeds)),
-        "failed_rollout_videos": sum(r.video is not None for rep in reports.values() for r in rep.rollouts),
-        f"promoted_to_{CHAMPION}": promoted,
-        "champion_metric": CHAMPION_METRIC,
-    })
+    context.log.info(f"policy_eval:\n{table}\ngate {gate.summary()}")
+    champion = champion_version(cfg.mlflow_tracking_uri, cfg.finetune.registered_model)
+    return MaterializeResult(
+        metadata={
+            "success": MetadataValue.md(table),
+            "success_rate_finetuned": round(mean_success(reports[FINETUNED]), 3),
+            "success_rate_scratch": round(mean_success(reports[SCRATCH]), 3),
+            "success_rate_demonstrator": round(mean_success(reports[SCRIPTED]), 3),
+            "min_success_rate": cfg.policy_eval.min_success_rate,
+            "seeds": ", ".join(map(str, reports[FINETUNED].settings.seeds)),
+            "failed_rollout_videos": sum(r.video is not None for rep in reports.values() for r in rep.rollouts),
+            "gate": gate.summary(),
+            f"promoted_to_{CHAMPION}": promoted,
+            CHAMPION: f"{cfg.finetune.registered_model} v{champion}" if champion else "none",
+            "champion_metric": CHAMPION_METRIC,
+        },
+        check_results=[AssetCheckResult(check_name=GATE_CHECK, passed=gate.passed, description=gate.summary(),
+                                        metadata={"comparisons": MetadataValue.md(gate.table())})],
+    )

@@ -1,31 +1,59 @@
 """`vla_eval`: zero-shot action prediction of the pretrained VLA on held-out videos, beside two baselines."""
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from vitra_assets.pretrained_vla import pretrained_vla
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.episodes.stage import EPISODES_DIR
 from vitra_core.training.evaluation import errors_table
-from vitra_core.training.pretrain import CHAMPION_METRIC, PRETRAINED_DIR, evaluate_pretrained
-from vitra_core.training.tracking import CHAMPION, tracking_target
+from vitra_core.training.pretrain import (
+    CHAMPION_METRIC,
+    EVAL_CODE_VERSION,
+    PRETRAINED_DIR,
+    evaluate_pretrained,
+)
+from vitra_core.training.tracking import CHAMPION, champion_version, tracking_target
+
+GATE_CHECK = "beats_baselines"
 
 
-@asset(deps=[pretrained_vla], group_name="model", kinds={"mlflow"})
+@asset(
+    deps=[pretrained_vla], code_version=EVAL_CODE_VERSION, group_name="model", kinds={"mlflow"},
+    check_specs=[AssetCheckSpec(GATE_CHECK, asset="vla_eval", blocking=True,
+                                description="Held-out wrist ADE beats hold and constant velocity; "
+                                            "else `champion` of vitra-vla stays where it is.")],
+)
 def vla_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
-    """Logs the error table to the training run and moves `champion` only if this model beats it."""
+    """Logs the error table to the training run; `champion` moves only if this model beats both baselines
+    (the blocking check) and the current champion."""
     cfg = vitra.load()
-    errors, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR, tracking_target(cfg))
+    errors, gate, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR,
+                                                 tracking_target(cfg))
     table = errors_table(errors)
-    context.log.info("vla_eval on held-out videos:\n" + table)
+    context.log.info(f"vla_eval on held-out videos:\n{table}\ngate {gate.summary()}")
     model, hold, velocity = errors["model"], errors["hold"], errors["constant_velocity"]
-    return MaterializeResult(metadata={
-        "errors": MetadataValue.md(table),
-        "wrist_ade_cm": model.wrist_ade_cm,
-        "wrist_ade_cm_hold": hold.wrist_ade_cm,
-        "wrist_ade_cm_constant_velocity": velocity.wrist_ade_cm,
-        "joint_angle_deg": model.joint_angle_deg,
-        "joint_angle_deg_hold": hold.joint_angle_deg,
-        "hand_chunks": model.hand_chunks,
-        f"promoted_to_{CHAMPION}": promoted,
-        "champion_metric": CHAMPION_METRIC,
-    })
+    champion = champion_version(cfg.mlflow_tracking_uri, cfg.pretrain.registered_model)
+    return MaterializeResult(
+        metadata={
+            "errors": MetadataValue.md(table),
+            "wrist_ade_cm": round(model.wrist_ade_cm, 2),
+            "wrist_ade_cm_hold": round(hold.wrist_ade_cm, 2),
+            "wrist_ade_cm_constant_velocity": round(velocity.wrist_ade_cm, 2),
+            "joint_angle_deg": round(model.joint_angle_deg, 2),
+            "joint_angle_deg_hold": round(hold.joint_angle_deg, 2),
+            "hand_chunks": model.hand_chunks,
+            "gate": gate.summary(),
+            f"promoted_to_{CHAMPION}": promoted,
+            CHAMPION: f"{cfg.pretrain.registered_model} v{champion}" if champion else "none",
+            "champion_metric": CHAMPION_METRIC,
+        },
+        check_results=[AssetCheckResult(check_name=GATE_CHECK, passed=gate.passed, description=gate.summary(),
+                                        metadata={"comparisons": MetadataValue.md(gate.table())})],
+    )

@@ -139,7 +139,10 @@ class DeployConfig(_Section):
     token_env: str = Field("VITRA_CONTROLLER_TOKEN", description="environment variable holding the deploy token")
     signing_key: Path = Field(Path(".vitra/keys/bundle_signing_key.pem"), description="Ed25519 private key (PEM)")
     bundles_dir: Path = Field(Path(".vitra/bundles"), description="signed bundles built for deployment")
-    model: str = Field("vitra-policy", description="registered model to deploy: its `champion`, else the newest")
+    model: str = Field("vitra-policy", description="registered model to deploy: its `champion` only")
+    model_version: str | None = Field(
+        None, description="deploy this version of `model` instead of the champion (an explicit choice, stated "
+                          "in the deployment's metadata); unset: the champion, and nothing when there is none")
     min_rate_fraction: float = Field(0.9, gt=0, le=1, description="the check wants the loop at this share of its rate")
 
 

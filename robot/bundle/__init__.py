@@ -4,15 +4,13 @@
     verify_archive(data, trusted_keys, max_bytes) -> VerifiedBundle  (size, paths, signature, hashes, schema)
 """
 
-from robot.bundle.build import build_bundle
-from robot.bundle.errors import BundleRejected
-from robot.bundle.manifest import BundleLineage, BundleManifest
-from robot.bundle.signing import load_private_key, load_public_key, load_trusted_keys, write_keypair
-from robot.bundle.store import BundleStore, NothingToRollBack
-from robot.bundle.verify import VerifiedBundle, verify_archive, verify_members
+from vitra_core.lazy import lazy_exports
 
-__all__ = [
-    "BundleLineage", "BundleManifest", "BundleRejected", "BundleStore", "NothingToRollBack", "VerifiedBundle",
-    "build_bundle", "load_private_key", "load_public_key", "load_trusted_keys", "verify_archive", "verify_members",
-    "write_keypair",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "build": ["build_bundle"],
+    "errors": ["BundleRejected"],
+    "manifest": ["BundleLineage", "BundleManifest"],
+    "signing": ["load_private_key", "load_public_key", "load_trusted_keys", "write_keypair"],
+    "store": ["BundleStore", "NothingToRollBack"],
+    "verify": ["VerifiedBundle", "verify_archive", "verify_members"],
+})

@@ -10,7 +10,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from robot.bundle.archive import write_archive
 from robot.bundle.manifest import MANIFEST_NAME, POLICY_DIR, SIGNATURE_NAME, BundleLineage, BundleManifest, sha256_hex
 from robot.bundle.signing import sign
-from vitra_core.model import VLAPolicy
 
 
 def build_bundle(policy_dir: Path, lineage: BundleLineage, private_key: Ed25519PrivateKey, out: Path) -> Path:
@@ -19,6 +18,8 @@ def build_bundle(policy_dir: Path, lineage: BundleLineage, private_key: Ed25519P
     The policy is loaded first (JSON + safetensors only), so a folder that is not a loadable
     `VLAPolicy` fails here rather than at the controller; its spec and normaliser go into the manifest.
     """
+    from vitra_core.model import VLAPolicy  # torch: only when a bundle is built
+
     policy_dir = Path(policy_dir)
     policy = VLAPolicy.load(policy_dir)
     files = {f"{POLICY_DIR}/{name}": (policy_dir / name).read_bytes() for name in VLAPolicy.FILES}

@@ -20,14 +20,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from vitra_core.model import PolicySpec, VLAPolicy
+from vitra_core.model.config import POLICY_FILES, PolicySpec
 from vitra_core.model.normaliser import Normaliser
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.sig"
 POLICY_DIR = "policy"
-POLICY_MEMBERS: tuple[str, ...] = tuple(f"{POLICY_DIR}/{name}" for name in VLAPolicy.FILES)
+POLICY_MEMBERS: tuple[str, ...] = tuple(f"{POLICY_DIR}/{name}" for name in POLICY_FILES)
 BUNDLE_MEMBERS: tuple[str, ...] = (MANIFEST_NAME, SIGNATURE_NAME, *POLICY_MEMBERS)
 BUNDLE_ID_HEX_CHARS = 16
 

@@ -2,7 +2,9 @@
 worker, signed-bundle deploy/rollback, and an HTTP API (`vitra controller serve`). Design: docs/controller.md.
 """
 
-from robot.controller.config import ControllerConfig, load_controller_config
-from robot.controller.service import Controller
+from vitra_core.lazy import lazy_exports
 
-__all__ = ["Controller", "ControllerConfig", "load_controller_config"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "config": ["ControllerConfig", "load_controller_config"],
+    "service": ["Controller"],
+})

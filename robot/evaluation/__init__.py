@@ -1,11 +1,10 @@
 """Roll-out evaluation of policies in the simulated tasks (`policy_eval`), with reference policies."""
 
-from robot.evaluation.baselines import HoldStatePolicy, ScriptedPolicy
-from robot.evaluation.evaluate import PolicyFactory, evaluate, evaluate_policy, evaluate_scripted
-from robot.evaluation.rollout import RolloutResult, rollout
-from robot.evaluation.scores import EvalSettings, EvaluationReport, RolloutSummary, TaskScore, wilson_interval
+from vitra_core.lazy import lazy_exports
 
-__all__ = [
-    "EvalSettings", "EvaluationReport", "HoldStatePolicy", "PolicyFactory", "RolloutResult", "RolloutSummary",
-    "ScriptedPolicy", "TaskScore", "evaluate", "evaluate_policy", "evaluate_scripted", "rollout", "wilson_interval",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "baselines": ["HoldStatePolicy", "ScriptedPolicy"],
+    "evaluate": ["PolicyFactory", "evaluate", "evaluate_policy", "evaluate_scripted"],
+    "rollout": ["RolloutResult", "rollout"],
+    "scores": ["EvalSettings", "EvaluationReport", "RolloutSummary", "TaskScore", "wilson_interval"],
+})

@@ -11,8 +11,10 @@ from pathlib import Path
 os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("MESA_SHADER_CACHE_DIR", str(Path(__file__).resolve().parents[2] / ".vitra" / "mesa_cache"))
 
-from robot.sim.driver import SimHandDriver  # noqa: E402
-from robot.sim.recording import EpisodeRecord, record_episode, run_episodes  # noqa: E402
-from robot.sim.tasks import TASKS, Task, UnknownTaskError, get_task  # noqa: E402
+from vitra_core.lazy import lazy_exports  # noqa: E402
 
-__all__ = ["TASKS", "EpisodeRecord", "SimHandDriver", "Task", "UnknownTaskError", "get_task", "record_episode", "run_episodes"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "driver": ["SimHandDriver"],
+    "recording": ["EpisodeRecord", "record_episode", "run_episodes"],
+    "tasks": ["TASKS", "Task", "UnknownTaskError", "get_task"],
+})

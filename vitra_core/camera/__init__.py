@@ -4,13 +4,12 @@ Entry point `estimate_camera_motion(video_path, poses, intrinsics) -> CameraMoti
 threshold in docs/camera_motion.md.
 """
 
-from vitra_core.camera.compensate import pixels_in_anchor, points_in_anchor
-from vitra_core.camera.motion import estimate_camera_motion
-from vitra_core.camera.preview import render_camera_preview
-from vitra_core.camera.result import SCHEMA_VERSION, CameraMotion, CameraMotionFileError
-from vitra_core.camera.settings import CameraMotionSettings
+from vitra_core.lazy import lazy_exports
 
-__all__ = [
-    "SCHEMA_VERSION", "CameraMotion", "CameraMotionFileError", "CameraMotionSettings", "estimate_camera_motion",
-    "pixels_in_anchor", "points_in_anchor", "render_camera_preview",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "compensate": ["pixels_in_anchor", "points_in_anchor"],
+    "motion": ["estimate_camera_motion"],
+    "preview": ["render_camera_preview"],
+    "result": ["SCHEMA_VERSION", "CameraMotion", "CameraMotionFileError"],
+    "settings": ["CameraMotionSettings"],
+})

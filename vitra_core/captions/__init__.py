@@ -5,22 +5,17 @@ template (default, offline), transformers (local image-to-text model), openai (c
 docs/segments_and_captions.md.
 """
 
-from vitra_core.captions.caption import caption_segments, make_captioner
-from vitra_core.captions.captioner import (
-    Captioner, CaptionerError, CaptionRequest, CaptionText, FramesProvider, HandAction,
-)
-from vitra_core.captions.form import CaptionFormatError, compose, parse, validate
-from vitra_core.captions.frames import video_frames_provider
-from vitra_core.captions.model import SCHEMA_VERSION, Caption, CaptionsFileError, VideoCaptions
-from vitra_core.captions.openai_backend import OpenAICaptioner
-from vitra_core.captions.settings import CaptionerSettings
-from vitra_core.captions.spatial import SpatialContext, spatial_context
-from vitra_core.captions.template import TemplateCaptioner
-from vitra_core.captions.transformers_backend import TransformersCaptioner
+from vitra_core.lazy import lazy_exports
 
-__all__ = [
-    "SCHEMA_VERSION", "Caption", "CaptionFormatError", "CaptionRequest", "CaptionText", "Captioner", "CaptionerError",
-    "CaptionerSettings", "CaptionsFileError", "FramesProvider", "HandAction", "OpenAICaptioner", "SpatialContext",
-    "TemplateCaptioner", "TransformersCaptioner", "VideoCaptions", "caption_segments", "compose", "make_captioner",
-    "parse", "spatial_context", "validate", "video_frames_provider",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "caption": ["caption_segments", "make_captioner"],
+    "captioner": ["Captioner", "CaptionerError", "CaptionRequest", "CaptionText", "FramesProvider", "HandAction"],
+    "form": ["CaptionFormatError", "compose", "parse", "validate"],
+    "frames": ["video_frames_provider"],
+    "model": ["SCHEMA_VERSION", "Caption", "CaptionsFileError", "VideoCaptions"],
+    "openai_backend": ["OpenAICaptioner"],
+    "settings": ["CaptionerSettings"],
+    "spatial": ["SpatialContext", "spatial_context"],
+    "template": ["TemplateCaptioner"],
+    "transformers_backend": ["TransformersCaptioner"],
+})

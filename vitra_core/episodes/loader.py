@@ -28,10 +28,9 @@ from vitra_core.episodes.lerobot_format import ACTION_KEY, CAMERA_KEY, FOV_KEY, 
 from vitra_core.episodes.meta import DatasetMeta, EpisodeDatasetError
 from vitra_core.episodes.reader import read_episode_frames, read_episode_rows
 from vitra_core.episodes.mirror import mirror_dataset_state
-from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE
+from vitra_core.episodes.state_layout import ACTION_DIM, DEFAULT_CHUNK_SIZE, MASK_SLICE
 from vitra_core.episodes.transaction import JOURNAL, STAGING_DIR
 
-DEFAULT_CHUNK_SIZE = 16
 
 
 class _LRU:

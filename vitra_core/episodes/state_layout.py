@@ -16,6 +16,7 @@ HAND_SIDES = ("left", "right")
 ACTION_DIM = NUM_HANDS * STATE_SIZE  # 102
 STATE_DIM = ACTION_DIM + NUM_HANDS  # 104
 MASK_SLICE = slice(ACTION_DIM, STATE_DIM)
+DEFAULT_CHUNK_SIZE = 16  # future steps per action chunk (here, not in the torch loader: light to import)
 
 
 def _hand_names(side: str) -> list[str]:

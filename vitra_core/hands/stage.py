@@ -12,9 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from vitra_core.fsutil import write_bytes_atomic, write_json_atomic
-from vitra_core.hands.extract import extract_hand_poses
 from vitra_core.hands.figures import HandPoseFigures, hand_pose_figures
-from vitra_core.hands.preview import draw_hands, preview_grid
 from vitra_core.hands.result import SCHEMA_VERSION, HandPoses
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.imaging import encode_png
@@ -45,11 +43,16 @@ def read_hand_pose_figures(layout: DataLayout, video_id: str) -> HandPoseFigures
 
 def write_overlay_clip(video: Path, poses: HandPoses, target: Path) -> int:
     """Every frame of `video` with the hands drawn, as an H.264 clip at the video's rate."""
+    from vitra_core.hands.preview import draw_hands  # cv2: only when drawing
+
     frames = (draw_hands(frame.rgb, poses, frame.index) for frame in iter_frames(video))
     return write_clip(frames, target, poses.fps)
 
 
 def build_hand_poses(layout: DataLayout, video_id: str, settings: HandPoseSettings, overlay: bool) -> HandPoseOutputs:
+    from vitra_core.hands.extract import extract_hand_poses  # mediapipe and cv2: only when the stage runs
+    from vitra_core.hands.preview import preview_grid
+
     meta = read_clip_meta(layout, video_id)
     sidecar = read_source_record(layout, video_id).sidecar
     clip = layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE

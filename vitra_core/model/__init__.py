@@ -5,10 +5,11 @@ Public surface (contract C1): VLAConfig (sizes; `VLAConfig.preset("tiny" | "smal
 VLAPolicy (load / save / predict / predict_batch / spec), PolicySpec, Normaliser. Choices: docs/model.md.
 """
 
-from vitra_core.model.config import PRESETS, LanguageConfig, ModelFileError, PolicySpec, VisionConfig, VLAConfig
-from vitra_core.model.normaliser import Normaliser
-from vitra_core.model.policy import VLAPolicy
-from vitra_core.model.vla import VLA
+from vitra_core.lazy import lazy_exports
 
-__all__ = ["LanguageConfig", "ModelFileError", "Normaliser", "PRESETS", "PolicySpec", "VLA", "VLAConfig",
-           "VLAPolicy", "VisionConfig"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "config": ["PRESETS", "LanguageConfig", "ModelFileError", "PolicySpec", "VisionConfig", "VLAConfig"],
+    "normaliser": ["Normaliser"],
+    "policy": ["VLAPolicy"],
+    "vla": ["VLA"],
+})

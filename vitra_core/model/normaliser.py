@@ -20,10 +20,9 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from vitra_core.episodes.lerobot_format import ACTION_KEY, FOV_KEY, STATE_KEY
-from vitra_core.episodes.loader import DEFAULT_CHUNK_SIZE
 from vitra_core.episodes.meta import HAND_STATS_KEY, DatasetMeta
 from vitra_core.episodes.reader import read_episodes_rows
-from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE, STATE_NAMES
+from vitra_core.episodes.state_layout import ACTION_DIM, DEFAULT_CHUNK_SIZE, MASK_SLICE, STATE_NAMES
 from vitra_core.episodes.stats import compute_stats, merge_stats, stats_from_json
 from vitra_core.errors import FileError
 from vitra_core.model.config import ModelFileError

@@ -19,7 +19,7 @@ from vitra_core.episodes.episode_video import letterbox
 from vitra_core.episodes.state_layout import ACTION_DIM
 from vitra_core.fsutil import write_bytes_atomic
 from vitra_core.hands.skeleton import NUM_HANDS
-from vitra_core.model.config import ModelFileError, PolicySpec, VLAConfig
+from vitra_core.model.config import POLICY_FILES, ModelFileError, PolicySpec, VLAConfig
 from vitra_core.model.normaliser import Normaliser
 from vitra_core.model.vla import VLA
 
@@ -34,7 +34,7 @@ def _checked(name: str, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
 
 
 class VLAPolicy:
-    FILES: ClassVar[tuple[str, str, str]] = ("config.json", "model.safetensors", "normaliser.json")
+    FILES: ClassVar[tuple[str, str, str]] = POLICY_FILES
     CONFIG_FILE, WEIGHTS_FILE, NORMALISER_FILE = FILES
 
     def __init__(self, model: VLA, normaliser: Normaliser):

@@ -4,14 +4,11 @@ Entry point `segment_hand_poses(poses, settings, video_id) -> VideoSegments`; me
 docs/segments_and_captions.md.
 """
 
-from vitra_core.segments.model import (
-    HAND_NAMES, SCHEMA_VERSION, Segment, SegmentQuality, SegmentsFileError, VideoSegments,
-)
-from vitra_core.segments.primitives import PRIMITIVES
-from vitra_core.segments.segment import segment_hand_poses
-from vitra_core.segments.settings import SegmentSettings
+from vitra_core.lazy import lazy_exports
 
-__all__ = [
-    "HAND_NAMES", "PRIMITIVES", "SCHEMA_VERSION", "Segment", "SegmentQuality", "SegmentSettings", "SegmentsFileError",
-    "VideoSegments", "segment_hand_poses",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "model": ["HAND_NAMES", "SCHEMA_VERSION", "Segment", "SegmentQuality", "SegmentsFileError", "VideoSegments"],
+    "primitives": ["PRIMITIVES"],
+    "segment": ["segment_hand_poses"],
+    "settings": ["SegmentSettings"],
+})

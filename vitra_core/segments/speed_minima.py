@@ -15,13 +15,14 @@ min_frames..max_frames.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import find_peaks
 
 
 def prominent_minima(speed_mps: np.ndarray, min_prominence_mps: float) -> np.ndarray:
     """Interior frames where the speed [N] has a local minimum at least this prominent (plateaus: the middle)."""
     if len(speed_mps) < 3:
         return np.zeros(0, dtype=int)
+    from scipy.signal import find_peaks  # scipy.signal costs ~0.5 s to import; only when segmenting
+
     minima, _ = find_peaks(-speed_mps, prominence=max(min_prominence_mps, 1e-12))
     return minima
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel
 from scipy.spatial.transform import Rotation
 
-from vitra_core.episodes.loader import EpisodeWindowDataset
 from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE
 from vitra_core.errors import VitraError
 from vitra_core.hands.kinematics import EULER_ORDER
 from vitra_core.hands.skeleton import NUM_HANDS, STATE_SIZE
+
+if TYPE_CHECKING:
+    from vitra_core.episodes.loader import EpisodeWindowDataset
 
 WRIST_T = slice(0, 3)
 WRIST_R = slice(3, 6)

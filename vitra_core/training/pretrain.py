@@ -10,21 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from vitra_core.config import VitraConfig
-from vitra_core.episodes.loader import EpisodeWindowDataset
 from vitra_core.episodes.meta import DatasetMeta
 from vitra_core.training.evaluation import (
     ActionErrors, errors_table, eval_samples, evaluate_action_prediction, policy_predictor, split_by_video,
 )
 from vitra_core.training.job import TrainingRecord, read_training_record, run_training_job
+from vitra_core.training.promotion import Comparison, PromotionGate
 from vitra_core.training.settings import PretrainSettings
 from vitra_core.episodes.stage import EPISODES_DIR, EPISODES_STAGE
-from vitra_core.training.tracking import TrackingTarget, TrainingRun, promote_if_better, tracking_target
+from vitra_core.training.tracking import TrackingTarget, TrainingRun, promote, tracking_target
 from vitra_core.versioning.dvc_store import dvc_store_for
 
 PRETRAINED_DIR = "pretrained_vla"
 PRETRAIN_STAGE = "pretrain"  # its dvc.yaml stage
 CODE_VERSION = "pretrain-v1"
+EVAL_CODE_VERSION = "vla-eval-v2-gate"  # v2: champion moves only past the baselines
 CHAMPION_METRIC = "eval.model.wrist_ade_cm"  # lower is better
+BASELINES = ("hold", "constant_velocity")  # what the VLA must beat on held-out wrist ADE to be promoted
 
 
 def pretrain(settings: PretrainSettings, dataset_root: Path, dataset_dvc_md5: str, out_dir: Path, runs_root: Path,
@@ -38,9 +40,34 @@ def pretrain(settings: PretrainSettings, dataset_root: Path, dataset_dvc_md5: st
     )
 
 
-def evaluate_pretrained(policy_dir: Path, dataset_root: Path, tracking: TrackingTarget) -> tuple[dict[str, ActionErrors], bool]:
+def vla_gate(errors: dict[str, ActionErrors]) -> PromotionGate:
+    """The model's held-out wrist ADE must beat (be lower than) both baselines': holding the hand still
+    and moving it at constant velocity. A model that cannot is no better than doing nothing."""
+    return PromotionGate(comparisons=[
+        Comparison(metric="wrist ADE (cm)", against=baseline, candidate=errors["model"].wrist_ade_cm,
+                   reference=errors[baseline].wrist_ade_cm, higher_is_better=False)
+        for baseline in BASELINES])
+
+
+def record_vla_evaluation(record: TrainingRecord, errors: dict[str, ActionErrors],
+                          tracking: TrackingTarget) -> tuple[PromotionGate, bool]:
+    """Log the errors to the training run, judge the gate, and move `champion` to this version only if it
+    passes and beats the current champion's wrist ADE. Returns (gate, promoted)."""
+    run = TrainingRun.resume(tracking, record.run_id)
+    for method, e in errors.items():
+        run.log_metrics(e.model_dump(exclude={"hand_chunks"}), prefix=f"eval.{method}.")
+    run.log_text(errors_table(errors), "eval/vla_eval.md")
+    run.log_dict({m: e.model_dump() for m, e in errors.items()}, "eval/vla_eval.json")
+    gate = vla_gate(errors)
+    return gate, promote(tracking.uri, record.model_name, record.model_version, gate, CHAMPION_METRIC,
+                         higher_is_better=False)
+
+
+def evaluate_pretrained(policy_dir: Path, dataset_root: Path,
+                        tracking: TrackingTarget) -> tuple[dict[str, ActionErrors], PromotionGate, bool]:
     """Errors on the held-out episodes beside the baselines, logged to the training run; `champion` moves
-    to this version only if its wrist ADE beats the current champion's. Returns (errors, promoted)."""
+    to this version only if it beats both baselines and the current champion. Returns (errors, gate, promoted)."""
+    from vitra_core.episodes.loader import EpisodeWindowDataset
     from vitra_core.model import VLAPolicy
 
     record = read_training_record(policy_dir)
@@ -50,13 +77,8 @@ def evaluate_pretrained(policy_dir: Path, dataset_root: Path, tracking: Tracking
     eval_episodes = sorted(i for i, row in DatasetMeta.load(dataset_root).episodes.items() if row["video_id"] in held_out)
     dataset = EpisodeWindowDataset(dataset_root, chunk_size=policy.spec.chunk_size, episodes=eval_episodes)
     errors = evaluate_action_prediction(policy_predictor(policy), eval_samples(dataset))
-    run = TrainingRun.resume(tracking, record.run_id)
-    for method, e in errors.items():
-        run.log_metrics(e.model_dump(exclude={"hand_chunks"}), prefix=f"eval.{method}.")
-    run.log_text(errors_table(errors), "eval/vla_eval.md")
-    run.log_dict({m: e.model_dump() for m, e in errors.items()}, "eval/vla_eval.json")
-    promoted = promote_if_better(tracking.uri, record.model_name, record.model_version, CHAMPION_METRIC, higher_is_better=False)
-    return errors, promoted
+    gate, promoted = record_vla_evaluation(record, errors, tracking)
+    return errors, gate, promoted
 
 
 def pretrain_stage(cfg: VitraConfig) -> TrainingRecord:

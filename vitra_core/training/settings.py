@@ -38,10 +38,14 @@ class FinetuneSettings(TrainingJobSettings):
 
 
 class PolicyEvalSettings(BaseModel):
-    """Seeded roll-outs of `policy_eval`: seeds start past the demos' (0..n-1) so no roll-out replays a demo."""
+    """Seeded roll-outs of `policy_eval`: seeds start past the demos' (0..n-1) so no roll-out replays a demo;
+    and the floor of its promotion gate."""
 
     model_config = ConfigDict(extra="forbid")
 
     seeds_per_task: int = Field(10, ge=1)
     first_seed: int = Field(1000, ge=0)
     execute_steps: int = Field(8, ge=1, le=16, description="receding horizon: steps of each chunk executed")
+    min_success_rate: float = Field(
+        0.5, ge=0, le=1, description="promotion floor: the fine-tuned policy's success over all tasks must reach "
+                                     "this (and beat its from-scratch control) before it can become `champion`")

@@ -3,7 +3,8 @@
 Every run logs its config, per-step metrics, dataset version, git commit, normaliser and last
 checkpoint; the trained policy is logged as a pyfunc model (models-from-code: the loader is a file,
 nothing is pickled) with a signature, registered, and given the alias `candidate`. `champion` moves
-only through `promote_if_better`, after evaluation.
+only through `promote`, after evaluation: the candidate must pass its promotion gate (beat its baselines
+and controls, see `promotion.py`) and then beat the current champion.
 """
 
 from __future__ import annotations
@@ -15,22 +16,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import mlflow
 import numpy as np
-from mlflow import MlflowClient
-from mlflow.entities.model_registry import ModelVersion
-from mlflow.exceptions import MlflowException
-from mlflow.models import ModelSignature, infer_signature
-from mlflow.types import Schema, TensorSpec
 from pydantic import BaseModel
 
 from vitra_core.errors import VitraError
+from vitra_core.training.promotion import PromotionGate
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # mlflow itself is imported where it is used: loading the Dagster definitions needs none of it
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric
+    from mlflow.entities.model_registry import ModelVersion
+    from mlflow.models import ModelSignature
+
     from vitra_core.config import VitraConfig
 
 CANDIDATE = "candidate"
 CHAMPION = "champion"
+GATE_TAG = "vitra.gate"  # on each evaluated model version: "passed: ..." or "failed: ..."
 POLICY_ARTIFACT = "policy"
 PYFUNC_LOADER = Path(__file__).with_name("mlflow_model.py")
 
@@ -88,8 +90,17 @@ def _policy_io_example(policy_dir: Path) -> tuple[dict[str, np.ndarray], np.ndar
 
 def _any_image_size(signature: ModelSignature) -> ModelSignature:
     """The example has one image size; the policy letterboxes any, so only the channel count is fixed."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import Schema, TensorSpec
+
     specs = [TensorSpec(s.type, (-1, -1, -1, 3), s.name) if s.name == "image" else s for s in signature.inputs.inputs]
     return ModelSignature(inputs=Schema(specs), outputs=signature.outputs)
+
+
+def _now_ms() -> int:
+    from mlflow.utils.time import get_current_time_millis
+
+    return get_current_time_millis()
 
 
 class TrainingRun:
@@ -97,18 +108,23 @@ class TrainingRun:
 
     def __init__(self, client: MlflowClient, run_id: str, flush_every: int = 20):
         self.client, self.run_id, self.flush_every = client, run_id, flush_every
-        self._pending: list[mlflow.entities.Metric] = []
+        self._pending: list[Metric] = []
 
     @classmethod
     def resume(cls, tracking: TrackingTarget, run_id: str) -> "TrainingRun":
         """A finished run reopened to add results (evaluation logs to its training run)."""
+        import mlflow
+        from mlflow import MlflowClient
+
         mlflow.set_tracking_uri(tracking.uri)
         return cls(MlflowClient(tracking.uri), run_id)
 
     def log_step(self, step: int, metrics: dict[str, float]) -> None:
         """Per-step metrics, sent in batches (one SQLite write per step would slow training)."""
-        now = mlflow.utils.time.get_current_time_millis()
-        self._pending += [mlflow.entities.Metric(k, float(v), now, step) for k, v in metrics.items()]
+        from mlflow.entities import Metric
+
+        now = _now_ms()
+        self._pending += [Metric(k, float(v), now, step) for k, v in metrics.items()]
         if len(self._pending) >= self.flush_every * max(1, len(metrics)):
             self.flush()
 
@@ -118,10 +134,11 @@ class TrainingRun:
         self._pending = []
 
     def log_metrics(self, metrics: dict[str, float], prefix: str = "") -> None:
+        from mlflow.entities import Metric
+
         self.flush()
-        self.client.log_batch(self.run_id, metrics=[
-            mlflow.entities.Metric(prefix + k, float(v), mlflow.utils.time.get_current_time_millis(), 0)
-            for k, v in metrics.items()])
+        self.client.log_batch(self.run_id, metrics=[Metric(prefix + k, float(v), _now_ms(), 0)
+                                                    for k, v in metrics.items()])
 
     def log_dict(self, data: dict, artifact_file: str) -> None:
         self.client.log_dict(self.run_id, data, artifact_file)
@@ -134,6 +151,9 @@ class TrainingRun:
 
     def log_policy(self, policy_dir: Path, model_name: str) -> ModelVersion:
         """Log the policy folder as a pyfunc model with a signature, register it, alias it `candidate`."""
+        import mlflow
+        from mlflow.models import infer_signature
+
         self.flush()
         inputs, outputs = _policy_io_example(policy_dir)
         with mlflow.start_run(run_id=self.run_id, nested=mlflow.active_run() is not None):
@@ -158,6 +178,10 @@ def _experiment_id(client: MlflowClient, name: str, artifact_location: Path | No
 def tracked_run(tracking: TrackingTarget, experiment: str, run_name: str, params: dict,
                 tags: dict[str, str]) -> Iterator[TrainingRun]:
     """An MLflow run with `params` (nested dicts flattened to dotted keys) and `tags`; FAILED if the body raises."""
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     mlflow.set_tracking_uri(tracking.uri)
     client = MlflowClient(tracking.uri)
     try:
@@ -179,6 +203,9 @@ def tracked_run(tracking: TrackingTarget, experiment: str, run_name: str, params
 
 
 def ensure_registered_model(tracking_uri: str, name: str, description: str) -> None:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     client = MlflowClient(tracking_uri)
     try:
         client.get_registered_model(name)
@@ -188,6 +215,9 @@ def ensure_registered_model(tracking_uri: str, name: str, description: str) -> N
 
 def model_version(tracking_uri: str, name: str, alias: str | None = None) -> ModelVersion:
     """The version under `alias`, or the newest version when alias is None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     client = MlflowClient(tracking_uri)
     try:
         if alias:
@@ -202,6 +232,9 @@ def model_version(tracking_uri: str, name: str, alias: str | None = None) -> Mod
 
 def promote_if_better(tracking_uri: str, name: str, version: str, metric: str, higher_is_better: bool) -> bool:
     """Point `champion` at `version` if its run's `metric` beats the current champion's run (or there is none)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     client = MlflowClient(tracking_uri)
     challenger = client.get_run(client.get_model_version(name, version).run_id).data.metrics.get(metric)
     if challenger is None:
@@ -218,8 +251,54 @@ def promote_if_better(tracking_uri: str, name: str, version: str, metric: str, h
     return True
 
 
+def promote(tracking_uri: str, name: str, version: str, gate: PromotionGate, metric: str,
+            higher_is_better: bool) -> bool:
+    """Record the gate's outcome on the model version (tag `vitra.gate`); point `champion` at it only if the
+    gate passed and its `metric` beats the current champion's. Returns whether `champion` moved."""
+    from mlflow import MlflowClient
+
+    MlflowClient(tracking_uri).set_model_version_tag(name, version, GATE_TAG, gate.summary())
+    return gate.passed and promote_if_better(tracking_uri, name, version, metric, higher_is_better)
+
+
+def champion_version(tracking_uri: str, name: str) -> str | None:
+    """The version `champion` points at, or None when no version has earned it (or the model is unknown)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(MlflowClient(tracking_uri).get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:
+        return None
+
+
+class NoChampionError(TrackingError):
+    """A deployment was asked for the champion, and no version of the model has passed its gate."""
+
+
+def deployable_version(tracking_uri: str, name: str, pinned: str | None = None) -> ModelVersion:
+    """The version to deploy: `pinned` if given (an operator's explicit choice), else the `champion`.
+    Never the newest by default: a version that lost to its baselines is not deployed by accident."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    if pinned is not None:
+        try:
+            return MlflowClient(tracking_uri).get_model_version(name, pinned)
+        except MlflowException as exc:
+            raise TrackingError(f"MLflow at {tracking_uri}: deploy.model_version {pinned!r} of {name!r} not found: {exc}") from exc
+    try:
+        return MlflowClient(tracking_uri).get_model_version_by_alias(name, CHAMPION)
+    except MlflowException as exc:
+        raise NoChampionError(
+            f"{name} has no {CHAMPION}: no version has passed its promotion gate (see policy_eval), so nothing is "
+            f"deployed; to deploy a version anyway, set deploy.model_version") from exc
+
+
 def download_policy(tracking_uri: str, version: ModelVersion, dest: Path) -> Path:
     """The VLAPolicy folder of a registered model version, as `dest/<name>-v<version>` (kept if present)."""
+    import mlflow
+
     target = dest / f"{version.name}-v{version.version}"
     if target.exists():
         return target
