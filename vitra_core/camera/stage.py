@@ -15,12 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from vitra_core.camera.compensate import anchor_from_cam
-from vitra_core.camera.motion import estimate_camera_motion
-from vitra_core.camera.preview import render_camera_preview
 from vitra_core.camera.result import SCHEMA_VERSION, CameraMotion
 from vitra_core.camera.settings import CameraMotionSettings
 from vitra_core.fsutil import write_bytes_atomic
-from vitra_core.hands.extract import relift_hand_poses
 from vitra_core.hands.result import HandPoses
 from vitra_core.hands.stage import HAND_POSES_STAGE, POSES_FILE
 from vitra_core.imaging import encode_png
@@ -53,6 +50,10 @@ def read_lifted_poses(layout: DataLayout, video_id: str) -> HandPoses:
 
 
 def build_camera_motion(layout: DataLayout, video_id: str, settings: CameraMotionSettings) -> CameraMotionOutputs:
+    from vitra_core.camera.motion import estimate_camera_motion  # OpenCV, MediaPipe: only in the step
+    from vitra_core.camera.preview import render_camera_preview
+    from vitra_core.hands.extract import relift_hand_poses
+
     clip = layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE
     poses = HandPoses.load(layout.stage_dir(HAND_POSES_STAGE, video_id) / POSES_FILE)
     motion = estimate_camera_motion(clip, poses, read_clip_meta(layout, video_id).intrinsics, settings)
