@@ -54,9 +54,9 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     instance = project_instance(cfg)
     report = IngestReport()
     files = expand_inputs(paths)
-    drop_into_inbox(files, cfg.inbox_dir)
+    landed = drop_into_inbox(files, cfg.inbox_dir)
     click.echo(f"inbox: {len(files)} file(s) dropped into {cfg.inbox_dir}")
-    drain_inbox(cfg, instance, report)
+    drain_inbox(cfg, instance, report, landed)
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("new", "duplicate", "quarantined", "failed")}
     click.echo("ingested: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for outcome in report.outcomes:

@@ -6,7 +6,6 @@ demo needs no server, while every run still lands in DAGSTER_HOME and shows up i
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from vitra_assets.partitions import VIDEOS, videos_partitions
 from vitra_core.config import VitraConfig
 from vitra_core.fsutil import copy_atomic
 from vitra_core.video.ingest import IngestOutcome
-from vitra_core.video.sidecar import sidecar_paths
+from vitra_core.video.sidecar import find_sidecar, sidecar_paths
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".mkv", ".avi", ".m4v"}
 _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -43,19 +42,45 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     return found
 
 
-def drop_into_inbox(files: list[Path], inbox: Path) -> None:
-    """Copy files (and their intrinsics sidecars) into the inbox; each appears there complete or not at all."""
+def drop_into_inbox(files: list[Path], inbox: Path) -> list[Path]:
+    """Copy files (and their intrinsics sidecars) into the inbox; return where each video landed.
+
+    Each video gets a name free in the inbox (`clip.mp4`, then `clip.1.mp4`), so two files with one
+    base name from different folders are both kept, each with its own sidecar (`<name>.json`). The
+    sidecar is copied first and each copy appears complete or not at all, so a scan never sees a
+    video without its sidecar or half a file.
+    """
+    inbox.mkdir(parents=True, exist_ok=True)
+    landed = []
     for path in files:
-        copy_atomic(path, inbox / path.name)
-        for sidecar in sidecar_paths(path):
-            if sidecar.is_file():
-                shutil.copy2(sidecar, inbox / sidecar.name)
+        target = _free_inbox_name(inbox, path.name)
+        sidecar = find_sidecar(path)
+        if sidecar is not None:
+            copy_atomic(sidecar, target.with_name(target.name + ".json"))
+        copy_atomic(path, target)
+        landed.append(target)
+    return landed
 
 
-def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestReport) -> None:
-    """Ingest every inbox file now (no settle time) and register partitions for new videos."""
+def _free_inbox_name(inbox: Path, name: str) -> Path:
+    """`inbox/name`, or `inbox/<stem>.<n><suffix>` when that name or its sidecar names are taken."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = inbox / name, 1
+    while any(p.exists() for p in (candidate, *sidecar_paths(candidate))):
+        candidate = inbox / f"{stem}.{n}{suffix}"
+        n += 1
+    return candidate
+
+
+def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestReport, ready: list[Path] = ()) -> None:
+    """Ingest the inbox now and register partitions for new videos.
+
+    `ready` files (just dropped by `drop_into_inbox`) are taken at once; any other inbox file only
+    once it has settled, as the sensor would.
+    """
+    ready_set = frozenset(ready)
     while True:
-        scan = scan_for_new_videos(cfg, instance, settle_s=0.0)
+        scan = scan_for_new_videos(cfg, instance, ready=ready_set)
         report.outcomes.extend(scan.outcomes)
         if scan.new_video_ids:
             instance.add_dynamic_partitions(VIDEOS, scan.new_video_ids)
