@@ -6,16 +6,18 @@ demo needs no server, while every run still lands in DAGSTER_HOME and shows up i
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from dagster import AssetKey, DagsterInstance, Definitions
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, Definitions
 from tqdm import tqdm
 
 from vitra_assets.inbox import scan_for_new_videos
 from vitra_assets.partitions import VIDEOS, videos_partitions
 from vitra_core.config import VitraConfig
-from vitra_core.fsutil import copy_atomic
+from vitra_core.fsutil import copy_atomic, file_lock
 from vitra_core.video.ingest import IngestOutcome
 from vitra_core.video.sidecar import find_sidecar, sidecar_paths
 
@@ -101,11 +103,42 @@ def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, 
 
 
 def materialize_partitions(
-    instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport
+    instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
+    lock_dir: Path | None = None,
 ) -> None:
-    """One run of the asset job per partition, as the UI launches them: a broken video fails alone."""
+    """One run of the asset job per partition, as the UI launches them: a broken video fails alone.
+
+    With `lock_dir`, each video's run holds `<lock_dir>/<video id>.lock`: a second `vitra ingest` of
+    the same file waits for the first, then finds the stages materialized meanwhile and skips them.
+    """
     for key, assets in tqdm(work.items(), desc="processing videos", unit="video", disable=not work):
-        (report.succeeded if _run(instance, defs, assets, key) else report.failed).append(key)
+        with _video_lock(instance, lock_dir, key, assets) as still_needed:
+            ok = _run(instance, defs, assets, key) if still_needed else True
+        (report.succeeded if ok else report.failed).append(key)
+
+
+@contextmanager
+def _video_lock(instance: DagsterInstance, lock_dir: Path | None, key: str, assets: list[AssetKey]) -> Iterator[bool]:
+    """Hold the video's lock; yield False when another process ran every one of `assets` while we waited."""
+    if lock_dir is None:
+        yield True
+        return
+    with file_lock(lock_dir / f"{key}.lock", blocking=False) as free:
+        if free:
+            yield True
+            return
+    before = _latest_materializations(instance, assets, key)
+    with file_lock(lock_dir / f"{key}.lock"):
+        after = _latest_materializations(instance, assets, key)
+        yield any(after[a] is None or after[a] == before[a] for a in assets)
+
+
+def _latest_materializations(instance: DagsterInstance, assets: list[AssetKey], key: str) -> dict[AssetKey, int | None]:
+    latest = {}
+    for asset in assets:
+        records = instance.fetch_materializations(AssetRecordsFilter(asset_key=asset, asset_partitions=[key]), limit=1).records
+        latest[asset] = records[0].storage_id if records else None
+    return latest
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:

@@ -366,9 +366,14 @@ def ingest_file(
             return IngestOutcome(source_name=name, status="failed",
                                  reason=f"{name}: changed while being ingested (still being written); left in the inbox")
         except OSError as exc:
+            if claim.commit_file.exists():  # checked and half committed: the next scan finishes it
+                return IngestOutcome(source_name=name, status="failed",
+                                     reason=printable(f"{name}: {exc}; its commit is finished by the next scan"))
             claim.roll_back()
             return IngestOutcome(source_name=name, status="failed", reason=printable(f"{name}: {exc}; left in the inbox"))
         except Exception as exc:  # a bug or a hostile input nothing above anticipated: never retried forever
+            if claim.commit_file.exists():
+                raise
             reason = printable(f"unexpected {type(exc).__name__} while ingesting: {exc}")
             claim.to_quarantine(reason, layout)
             return IngestOutcome(source_name=name, status="quarantined", reason=f"{name}: {reason}")
