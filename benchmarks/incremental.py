@@ -93,8 +93,7 @@ def add_clips(cfg: VitraConfig, clips: list[Path]) -> dict[str, float]:
     with project_instance(cfg) as instance:
         runs_before = {run.run_id for run in instance.get_runs()}
         start = time.perf_counter()
-        drop_into_inbox(clips, cfg.inbox_dir)
-        drain_inbox(cfg, instance, report)
+        drain_inbox(cfg, instance, report, drop_into_inbox(clips, cfg.inbox_dir))
         seconds["ingest"] = time.perf_counter() - start
         start = time.perf_counter()
         materialize_partitions(instance, defs, pending_work(instance, [a.key for a in PER_VIDEO_ASSETS]), report)

@@ -55,9 +55,9 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     instance = project_instance(cfg)
     report = IngestReport()
     files = expand_inputs(paths)
-    drop_into_inbox(files, cfg.inbox_dir)
+    landed = drop_into_inbox(files, cfg.inbox_dir)
     click.echo(f"inbox: {len(files)} file(s) dropped into {cfg.inbox_dir}")
-    drain_inbox(cfg, instance, report)
+    drain_inbox(cfg, instance, report, landed)
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("new", "duplicate", "quarantined", "failed")}
     click.echo("ingested: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for outcome in report.outcomes:
@@ -68,15 +68,16 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     work = pending_work(instance, [asset.key for asset in PER_VIDEO_ASSETS])
     if not work:
         click.echo("every video is processed through every stage; nothing to do")
-    _run_videos_then_episodes(instance, defs, work, report)
+    _run_videos_then_episodes(cfg, instance, defs, work, report)
 
 
-def _run_videos_then_episodes(instance, defs, work: dict, report) -> None:
-    """One run per video partition, then the dataset update if any video changed (or it was never built)."""
+def _run_videos_then_episodes(cfg: VitraConfig, instance, defs, work: dict, report) -> None:
+    """One run per video partition (under its video lock), then the dataset update if any video changed."""
     from vitra_assets.episodes import episodes
     from vitra_assets.runner import materialize_corpus_asset, materialize_partitions
+    from vitra_core.layout import DataLayout
 
-    materialize_partitions(instance, defs, work, report)
+    materialize_partitions(instance, defs, work, report, DataLayout(cfg.data_root).locks_dir)
     if report.failed:
         click.echo(f"{len(report.failed)} video(s) failed: {', '.join(report.failed)} (see `vitra ui`, Runs)", err=True)
     if report.succeeded or instance.get_latest_materialization_event(episodes.key) is None:
@@ -114,7 +115,8 @@ def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
     from vitra_assets.reprocess import stale_partitions
     from vitra_assets.runner import IngestReport
 
-    instance = project_instance(_config(ctx))
+    cfg = _config(ctx)
+    instance = project_instance(cfg)
     found = stale_partitions(instance, defs, [asset.key for asset in PER_VIDEO_ASSETS])
     if not found:
         click.echo("no stale partitions: every stage of every video was built by its current code version")
@@ -125,7 +127,7 @@ def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
     if dry_run:
         click.echo(f"\n{len(found)} stale video partition(s); dry run, nothing launched")
         return
-    _run_videos_then_episodes(instance, defs, {s.partition: s.assets for s in found}, IngestReport())
+    _run_videos_then_episodes(cfg, instance, defs, {s.partition: s.assets for s in found}, IngestReport())
 
 
 _CLIP_HEADERS = ["id", "source", "fps", "frames", "duration_s", "size", "clip"]

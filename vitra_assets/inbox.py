@@ -1,6 +1,7 @@
 """The inbox: one scan shared by the sensor (daemon) and `vitra ingest` (CLI)."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from dagster import AssetsDefinition, DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
@@ -17,16 +18,20 @@ class InboxScan:
     new_video_ids: list[str]
 
 
-def scan_for_new_videos(cfg: VitraConfig, instance: DagsterInstance, settle_s: float | None = None) -> InboxScan:
+def scan_for_new_videos(
+    cfg: VitraConfig, instance: DagsterInstance, ready: frozenset[Path] = frozenset()
+) -> InboxScan:
     """Ingest settled inbox files, then list stored videos that have no partition yet.
 
     Comparing the raw store with the partitions (rather than trusting this scan alone) also
     registers a video whose earlier scan stopped between storing it and adding its partition.
-    `settle_s` overrides the configured settle time (the CLI takes what it just copied in).
+    Files in `ready` (what the CLI itself just put into the inbox, atomically) need no settle time;
+    every other file waits until it has been unchanged for `inbox.settle_s`.
     """
     layout = DataLayout(cfg.data_root)
-    settle_s = cfg.inbox.settle_s if settle_s is None else settle_s
-    outcomes = scan_inbox(cfg.inbox_dir, layout, settle_s, cfg.inbox.max_files_per_tick)
+    outcomes = scan_inbox(
+        cfg.inbox_dir, layout, cfg.inbox.settle_s, cfg.inbox.max_files_per_tick, cfg.media_limits, ready
+    )
     known = set(instance.get_dynamic_partitions(VIDEOS))
     return InboxScan(outcomes, [v for v in layout.raw_video_ids() if v not in known])
 

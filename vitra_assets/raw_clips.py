@@ -49,7 +49,7 @@ def raw_clips(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mat
     cfg = vitra.load()
     layout = vitra.layout()
     video_id = context.partition_key
-    meta = build_raw_clip(layout, video_id, cfg.normalise, cfg.camera.default_fov_deg)
+    meta = build_raw_clip(layout, video_id, cfg.normalise, cfg.camera.default_fov_deg, cfg.media_limits)
     tracked = vitra.dvc_store().track([layout.raw_dir / meta.raw_file, layout.source_record(video_id)])[0]
     out_dir = layout.stage_dir(RAW_CLIPS_STAGE, video_id)
     clip_sha = hashlib.sha256((out_dir / CLIP_FILE).read_bytes()).hexdigest()

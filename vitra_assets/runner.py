@@ -6,19 +6,20 @@ demo needs no server, while every run still lands in DAGSTER_HOME and shows up i
 
 from __future__ import annotations
 
-import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from dagster import AssetKey, DagsterInstance, Definitions
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, Definitions
 from tqdm import tqdm
 
 from vitra_assets.inbox import scan_for_new_videos
 from vitra_assets.partitions import VIDEOS, videos_partitions
 from vitra_core.config import VitraConfig
-from vitra_core.fsutil import copy_atomic
+from vitra_core.fsutil import copy_atomic, file_lock
 from vitra_core.video.ingest import IngestOutcome
-from vitra_core.video.sidecar import sidecar_paths
+from vitra_core.video.sidecar import find_sidecar, sidecar_paths
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".mkv", ".avi", ".m4v"}
 _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -43,19 +44,45 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     return found
 
 
-def drop_into_inbox(files: list[Path], inbox: Path) -> None:
-    """Copy files (and their intrinsics sidecars) into the inbox; each appears there complete or not at all."""
+def drop_into_inbox(files: list[Path], inbox: Path) -> list[Path]:
+    """Copy files (and their intrinsics sidecars) into the inbox; return where each video landed.
+
+    Each video gets a name free in the inbox (`clip.mp4`, then `clip.1.mp4`), so two files with one
+    base name from different folders are both kept, each with its own sidecar (`<name>.json`). The
+    sidecar is copied first and each copy appears complete or not at all, so a scan never sees a
+    video without its sidecar or half a file.
+    """
+    inbox.mkdir(parents=True, exist_ok=True)
+    landed = []
     for path in files:
-        copy_atomic(path, inbox / path.name)
-        for sidecar in sidecar_paths(path):
-            if sidecar.is_file():
-                shutil.copy2(sidecar, inbox / sidecar.name)
+        target = _free_inbox_name(inbox, path.name)
+        sidecar = find_sidecar(path)
+        if sidecar is not None:
+            copy_atomic(sidecar, target.with_name(target.name + ".json"))
+        copy_atomic(path, target)
+        landed.append(target)
+    return landed
 
 
-def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestReport) -> None:
-    """Ingest every inbox file now (no settle time) and register partitions for new videos."""
+def _free_inbox_name(inbox: Path, name: str) -> Path:
+    """`inbox/name`, or `inbox/<stem>.<n><suffix>` when that name or its sidecar names are taken."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = inbox / name, 1
+    while any(p.exists() for p in (candidate, *sidecar_paths(candidate))):
+        candidate = inbox / f"{stem}.{n}{suffix}"
+        n += 1
+    return candidate
+
+
+def drain_inbox(cfg: VitraConfig, instance: DagsterInstance, report: IngestReport, ready: list[Path] = ()) -> None:
+    """Ingest the inbox now and register partitions for new videos.
+
+    `ready` files (just dropped by `drop_into_inbox`) are taken at once; any other inbox file only
+    once it has settled, as the sensor would.
+    """
+    ready_set = frozenset(ready)
     while True:
-        scan = scan_for_new_videos(cfg, instance, settle_s=0.0)
+        scan = scan_for_new_videos(cfg, instance, ready=ready_set)
         report.outcomes.extend(scan.outcomes)
         if scan.new_video_ids:
             instance.add_dynamic_partitions(VIDEOS, scan.new_video_ids)
@@ -76,11 +103,42 @@ def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, 
 
 
 def materialize_partitions(
-    instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport
+    instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
+    lock_dir: Path | None = None,
 ) -> None:
-    """One run of the asset job per partition, as the UI launches them: a broken video fails alone."""
+    """One run of the asset job per partition, as the UI launches them: a broken video fails alone.
+
+    With `lock_dir`, each video's run holds `<lock_dir>/<video id>.lock`: a second `vitra ingest` of
+    the same file waits for the first, then finds the stages materialized meanwhile and skips them.
+    """
     for key, assets in tqdm(work.items(), desc="processing videos", unit="video", disable=not work):
-        (report.succeeded if _run(instance, defs, assets, key) else report.failed).append(key)
+        with _video_lock(instance, lock_dir, key, assets) as still_needed:
+            ok = _run(instance, defs, assets, key) if still_needed else True
+        (report.succeeded if ok else report.failed).append(key)
+
+
+@contextmanager
+def _video_lock(instance: DagsterInstance, lock_dir: Path | None, key: str, assets: list[AssetKey]) -> Iterator[bool]:
+    """Hold the video's lock; yield False when another process ran every one of `assets` while we waited."""
+    if lock_dir is None:
+        yield True
+        return
+    with file_lock(lock_dir / f"{key}.lock", blocking=False) as free:
+        if free:
+            yield True
+            return
+    before = _latest_materializations(instance, assets, key)
+    with file_lock(lock_dir / f"{key}.lock"):
+        after = _latest_materializations(instance, assets, key)
+        yield any(after[a] is None or after[a] == before[a] for a in assets)
+
+
+def _latest_materializations(instance: DagsterInstance, assets: list[AssetKey], key: str) -> dict[AssetKey, int | None]:
+    latest = {}
+    for asset in assets:
+        records = instance.fetch_materializations(AssetRecordsFilter(asset_key=asset, asset_partitions=[key]), limit=1).records
+        latest[asset] = records[0].storage_id if records else None
+    return latest
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:

@@ -24,8 +24,9 @@ from vitra_core.episodes.quality import QualitySettings
 from vitra_core.hands.settings import HandPoseSettings
 from vitra_core.segments.settings import SegmentSettings
 from vitra_core.training.settings import FinetuneSettings, PolicyEvalSettings, PretrainSettings
-from vitra_core.video.intrinsics import DEFAULT_FOV_DEG
+from vitra_core.video.intrinsics import DEFAULT_FOV_DEG, FOV_RANGE_DEG
 from vitra_core.video.normalise import NormaliseSettings
+from vitra_core.video.probe import MediaLimits
 
 ENV_PREFIX = "VITRA_"
 _ENV_SEPARATOR = "__"
@@ -43,7 +44,7 @@ class PathsConfig(_Section):
 
 
 class CameraConfig(_Section):
-    default_fov_deg: float = Field(DEFAULT_FOV_DEG, gt=1, lt=179, description="field of view across the long side")
+    default_fov_deg: float = Field(DEFAULT_FOV_DEG, ge=FOV_RANGE_DEG[0], le=FOV_RANGE_DEG[1], description="field of view across the long side")
 
 
 class HandsConfig(_Section):
@@ -151,6 +152,7 @@ class VitraConfig(_Section):
     project_root: Path = Field(Path("."), exclude=True)
     paths: PathsConfig = PathsConfig()
     normalise: NormaliseSettings = NormaliseSettings()
+    media_limits: MediaLimits = MediaLimits()
     camera: CameraConfig = CameraConfig()
     hands: HandsConfig = HandsConfig()
     camera_motion: CameraMotionSettings = CameraMotionSettings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -18,7 +19,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto `target` only on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+    tmp = target.parent / f".{target.name[:32]}.{secrets.token_hex(6)}.part"  # short: a long target name still fits
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))  # unlike mkstemp, honours the umask
     try:
         yield tmp
@@ -50,6 +51,26 @@ def copy_atomic(source: Path, target: Path) -> None:
     """Copy a file so that `target` appears complete or not at all."""
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
+
+
+@contextmanager
+def file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
+    """Hold an exclusive advisory lock on `path` (created if missing); yield False if `blocking` is off and it is taken.
+
+    The lock belongs to this open file, so it is released when the holder exits, even by a crash.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def publish_dir(staging: Path, target: Path) -> None:

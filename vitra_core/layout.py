@@ -24,6 +24,11 @@ class DataLayout:
     def quarantine_dir(self) -> Path:
         return self.root / "quarantine"
 
+    @property
+    def locks_dir(self) -> Path:
+        """Per-video lock files: one process at a time runs a video's stages."""
+        return self.root / ".locks"
+
     def stage_dir(self, stage: str, video_id: str) -> Path:
         return self.root / stage / video_id
 

@@ -89,6 +89,12 @@ class BundleStore:
             leftover.unlink(missing_ok=True)
         self._prune(self.history)
 
+    def set_aside_pointer(self) -> Path:
+        """Rename an unreadable active.json aside (kept for inspection) so the store starts empty; return where it went."""
+        aside = self.root / f"{POINTER_NAME}.unreadable-{secrets.token_hex(4)}"
+        os.replace(self.pointer_path, aside)
+        return aside
+
     def stage(self, members: Mapping[str, bytes]) -> Path:
         """Write a verified bundle's members into a fresh staging folder (every file fsynced)."""
         staged = self.staging_dir / secrets.token_hex(8)

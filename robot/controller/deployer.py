@@ -78,10 +78,17 @@ class Deployer:
     def restore(self) -> None:
         """At start-up: clean the store after a crash and bring back the active bundle, verified again.
 
-        A kept bundle that no longer verifies or loads is not run; the hand holds and /health says why.
+        A kept bundle that no longer verifies or loads is not run, nor is anything when active.json itself
+        is unreadable (it is set aside, kept bundles are left in place); the hand holds and /health says why.
         """
-        self.store.recover()
-        bundle_id = self.store.active_id
+        try:
+            self.store.recover()
+            bundle_id = self.store.active_id
+        except BundleStoreError as exc:  # empty or malformed active.json: hold the hand, wait for a deploy
+            aside = self.store.set_aside_pointer()
+            self.restore_error = f"no bundle restored: {exc}; set aside as {aside.name}, holding until a deploy"
+            log.error(self.restore_error)
+            return
         if bundle_id is None:
             return
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vitra_core.video.intrinsics import DEFAULT_FOV_DEG
+from vitra_core.video.intrinsics import DEFAULT_FOV_DEG, FOV_RANGE_DEG
 
 
 class CameraMotionSettings(BaseModel):
@@ -42,7 +42,7 @@ class CameraMotionSettings(BaseModel):
     )
     min_inliers: int = Field(15, ge=8, description="fewer inliers than this: the pair is invalid, the pose held")
     min_inlier_ratio: float = Field(0.3, ge=0, le=1, description="lower inlier share: the pair is invalid")
-    default_fov_deg: float = Field(DEFAULT_FOV_DEG, gt=1, lt=179, description="fallback field of view, long side")
+    default_fov_deg: float = Field(DEFAULT_FOV_DEG, ge=FOV_RANGE_DEG[0], le=FOV_RANGE_DEG[1], description="fallback field of view, long side")
     estimate_fov: bool = Field(True, description="estimate the field of view when no sidecar states intrinsics")
     fov_min_deg: float = Field(30.0, gt=1, lt=179, description="lower end of the focal sweep (long-side fov)")
     fov_max_deg: float = Field(130.0, gt=1, lt=179, description="upper end of the focal sweep (long-side fov)")

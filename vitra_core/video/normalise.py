@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vitra_core.errors import InvalidVideoError
 from vitra_core.fsutil import atomic_path
-from vitra_core.video.probe import VideoProbe, probe_video
+from vitra_core.video.probe import MediaLimits, VideoProbe, check_limits, probe_video
 from vitra_core.video.tools import last_error_line, require_tool
 
 NORMALISE_VERSION = "1"
@@ -46,10 +46,15 @@ def expected_frames(source: VideoProbe, target_fps: float) -> int:
 
 
 def normalise_clip(
-    source: Path, target: Path, settings: NormaliseSettings, source_probe: VideoProbe | None = None
+    source: Path, target: Path, settings: NormaliseSettings, source_probe: VideoProbe | None = None,
+    limits: MediaLimits | None = None,
 ) -> VideoProbe:
-    """Transcode `source` into `target` (atomically) and return the probe of the result."""
+    """Transcode `source` into `target` (atomically) and return the probe of the result.
+
+    The source must be within `limits` (checked on the probe, before ffmpeg decodes anything).
+    """
     probe = source_probe or probe_video(source)
+    check_limits(source, probe, limits or MediaLimits())
     width, height = output_size(probe.width, probe.height, settings.max_long_side_px)
     fps = f"{settings.target_fps:g}"
     cmd = [

@@ -14,7 +14,7 @@ from vitra_core.layout import DataLayout
 from vitra_core.video.ingest import SourceRecord
 from vitra_core.video.intrinsics import Intrinsics, resolve_intrinsics
 from vitra_core.video.normalise import NORMALISE_VERSION, NormaliseSettings, normalise_clip
-from vitra_core.video.probe import VideoProbe, probe_video
+from vitra_core.video.probe import MediaLimits, VideoProbe, probe_video
 from vitra_core.video.thumbnail import thumbnail_jpeg
 
 RAW_CLIPS_STAGE = "raw_clips"
@@ -44,7 +44,8 @@ def read_clip_meta(layout: DataLayout, video_id: str) -> ClipMeta:
 
 
 def build_raw_clip(
-    layout: DataLayout, video_id: str, settings: NormaliseSettings, default_fov_deg: float
+    layout: DataLayout, video_id: str, settings: NormaliseSettings, default_fov_deg: float,
+    limits: MediaLimits | None = None,
 ) -> ClipMeta:
     """Normalise the stored source video `video_id` and describe the result."""
     raw = layout.raw_video(video_id)
@@ -53,7 +54,7 @@ def build_raw_clip(
     record = read_source_record(layout, video_id)
     source = probe_video(raw)
     out_dir = layout.stage_dir(RAW_CLIPS_STAGE, video_id)
-    clip = normalise_clip(raw, out_dir / CLIP_FILE, settings, source)
+    clip = normalise_clip(raw, out_dir / CLIP_FILE, settings, source, limits)
     write_bytes_atomic(out_dir / THUMBNAIL_FILE, thumbnail_jpeg(out_dir / CLIP_FILE, clip.duration_s / 2))
     at_source = resolve_intrinsics(source.width, source.height, record.sidecar, default_fov_deg)
     meta = ClipMeta(
