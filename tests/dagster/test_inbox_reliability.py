@@ -3,7 +3,6 @@ sensor, and two processes ingesting one video at once."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

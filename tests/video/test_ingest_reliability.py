@@ -2,7 +2,6 @@
 with a reason, stored bytes hash to their id, and the file after a bad one is still processed."""
 
 import errno
-import json
 import os
 import shutil
 import time
@@ -12,7 +11,7 @@ import pytest
 from tests.inbox_inputs import assert_accounted_for
 from vitra_core.layout import DataLayout
 from vitra_core.video import ingest as ingest_module
-from vitra_core.video.ingest import SourceRecord, ingest_file, scan_inbox
+from vitra_core.video.ingest import SourceRecord, scan_inbox
 from vitra_core.video.probe import MediaLimits
 
 CLIP = "lavila/ego4d_3c0dffd0_012_014.mp4"
