@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 
-import robot.demos as demos
 from robot.demos import (
     DemoBuildError,
     build_robot_demos,
@@ -94,7 +93,7 @@ def test_failed_demos_are_counted_but_not_written(tmp_path, monkeypatch):
         record = record_episode(driver, seed)
         return dataclasses.replace(record, success=seed % 2 == 0)
 
-    monkeypatch.setattr(demos, "record_episode", failing_odd_seeds)
+    monkeypatch.setattr("robot.sim.recording.record_episode", failing_odd_seeds)
     report, _ = build_robot_demos(tmp_path / "d", RobotDemosSettings(episodes_per_task=2, **SMALL))
     reach = report.tasks["reach"]
     assert (reach.demos, reach.successes, reach.success_rate, reach.failed_seeds) == (2, 1, 0.5, [1])
@@ -111,7 +110,7 @@ def test_a_failed_build_leaves_the_previous_dataset_untouched(tmp_path, monkeypa
     def broken(driver, seed):
         raise RuntimeError(f"simulator crashed at seed {seed}")
 
-    monkeypatch.setattr(demos, "record_episode", broken)
+    monkeypatch.setattr("robot.sim.recording.record_episode", broken)
     with pytest.raises(RuntimeError, match="seed 0"):
         build_robot_demos(root, RobotDemosSettings(episodes_per_task=2, **SMALL))
     assert dataset_fingerprint(root) == before
@@ -122,7 +121,7 @@ def test_a_task_without_any_successful_demo_fails_the_build(tmp_path, monkeypatc
     def failing(driver, seed):
         return dataclasses.replace(record_episode(driver, seed), success=False)
 
-    monkeypatch.setattr(demos, "record_episode", failing)
+    monkeypatch.setattr("robot.sim.recording.record_episode", failing)
     with pytest.raises(DemoBuildError, match="no demonstration of reach succeeded"):
         build_robot_demos(tmp_path / "d", RobotDemosSettings(episodes_per_task=1, **SMALL))
     assert not (tmp_path / "d").exists()
