@@ -11,17 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance, Definitions
-from tqdm import tqdm
 
 from vitra_assets.inbox import scan_for_new_videos
 from vitra_assets.partitions import VIDEOS, videos_partitions
+from vitra_core import console
 from vitra_core.config import VitraConfig
 from vitra_core.fsutil import copy_atomic
 from vitra_core.video.ingest import IngestOutcome
 from vitra_core.video.sidecar import sidecar_paths
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".mkv", ".avi", ".m4v"}
-_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _run_config() -> dict:
+    """Dagster's console logger: DEBUG when it goes to the CLI's log file or `--verbose` asked for it, else WARNING."""
+    return {"loggers": {"console": {"config": {"log_level": "DEBUG" if console.detailed_logs() else "WARNING"}}}}
 
 
 @dataclass
@@ -79,8 +83,11 @@ def materialize_partitions(
     instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport
 ) -> None:
     """One run of the asset job per partition, as the UI launches them: a broken video fails alone."""
-    for key, assets in tqdm(work.items(), desc="processing videos", unit="video", disable=not work):
-        (report.succeeded if _run(instance, defs, assets, key) else report.failed).append(key)
+    with console.progress(total=len(work), desc="processing videos", unit="video", disable=None if work else True) as bar:
+        for key, assets in work.items():
+            bar.set_postfix_str(key[:8])
+            (report.succeeded if _run(instance, defs, assets, key) else report.failed).append(key)
+            bar.update()
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:
@@ -92,7 +99,7 @@ def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], p
     """One in-process run of the Definitions' asset job (recorded in the instance, quiet console)."""
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance, partition_key=partition_key, asset_selection=assets,
-        raise_on_error=False, run_config=_QUIET_LOGS, tags={"vitra/launched_by": "cli"},
+        raise_on_error=False, run_config=_run_config(), tags={"vitra/launched_by": "cli"},
     )
     return result.success
 
