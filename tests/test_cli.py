@@ -91,6 +91,19 @@ def test_ingest_keeps_library_noise_in_the_log_file_and_verbose_shows_it(shared_
     assert "W0000" in logged and "UserWarning" in logged  # MediaPipe's C++ (fd 2) and Python warnings
     assert "DEBUG" in logged and "STEP_SUCCESS" in logged  # Dagster's console logger, at DEBUG in the log
 
+    # readable partitions: the source name on the run and on every per-video asset's materialization
+    from dagster import DagsterInstance
+
+    from vitra_assets.definitions import PER_VIDEO_ASSETS
+
+    cfg = tmp_project.config
+    with DagsterInstance.from_config(str(cfg.resolve(cfg.dagster.home))) as instance:
+        [run] = [r for r in instance.get_runs() if "dagster/partition" in r.tags]
+        assert run.tags["vitra/source"] == "one_second.mp4"
+        for asset in PER_VIDEO_ASSETS:
+            event = instance.get_latest_materialization_event(asset.key)
+            assert event.asset_materialization.metadata["source_name"].value == "one_second.mp4", asset.key
+
     next_second = tmp_path / "next_second.mp4"  # a new video, so MediaPipe runs again
     subprocess.run(["ffmpeg", "-v", "error", "-ss", "1", "-i", str(shared_data / "lavila" / "ego4d_3c0dffd0_012_014.mp4"),
                     "-t", "1", "-an", str(next_second)], check=True)

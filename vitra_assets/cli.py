@@ -104,17 +104,21 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     work = pending_work(instance, [asset.key for asset in PER_VIDEO_ASSETS])
     if not work:
         click.echo("every video is processed through every stage; nothing to do")
-    _run_videos_then_episodes(instance, defs, work, report)
+    _run_videos_then_episodes(cfg, instance, defs, work, report)
 
 
-def _run_videos_then_episodes(instance, defs, work: dict, report) -> None:
+def _run_videos_then_episodes(cfg: VitraConfig, instance, defs, work: dict, report) -> None:
     """One run per video partition, then the dataset update if any video changed (or it was never built)."""
     from vitra_assets.episodes import episodes
+    from vitra_assets.partitions import source_name
     from vitra_assets.runner import materialize_corpus_asset, materialize_partitions
+    from vitra_core.layout import DataLayout
 
-    materialize_partitions(instance, defs, work, report)
+    layout = DataLayout(cfg.data_root)
+    materialize_partitions(instance, defs, work, report, layout)
     if report.failed:
-        click.echo(f"{len(report.failed)} video(s) failed: {', '.join(report.failed)} (see `vitra ui`, Runs)", file=console.terminal())
+        failed = ", ".join(f"{key} ({source_name(layout, key) or '?'})" for key in report.failed)
+        click.echo(f"{len(report.failed)} video(s) failed: {failed} (see `vitra ui`, Runs)", file=console.terminal())
     if report.succeeded or instance.get_latest_materialization_event(episodes.key) is None:
         click.echo("episodes: dataset updated" if materialize_corpus_asset(instance, defs, episodes.key)
                    else "episodes: the dataset update failed (see `vitra ui`, Runs)")
@@ -147,21 +151,24 @@ def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
         raise click.UsageError("say what to reprocess: --stale (partitions built by an older code version)")
     from vitra_assets.definitions import PER_VIDEO_ASSETS, defs
     from vitra_assets.instance import project_instance
+    from vitra_assets.partitions import source_name
     from vitra_assets.reprocess import stale_partitions
     from vitra_assets.runner import IngestReport
+    from vitra_core.layout import DataLayout
 
     instance = project_instance(_config(ctx))
     found = stale_partitions(instance, defs, [asset.key for asset in PER_VIDEO_ASSETS])
     if not found:
         click.echo("no stale partitions: every stage of every video was built by its current code version")
         return
-    _print_table(["video", "stale from", "built with", "current", "runs"],
-                 [[s.partition, s.first_stale.to_user_string(), s.built_with or "-", s.current or "-",
+    layout = DataLayout(_config(ctx).data_root)
+    _print_table(["video", "source", "stale from", "built with", "current", "runs"],
+                 [[s.partition, (source_name(layout, s.partition) or "-")[:40], s.first_stale.to_user_string(), s.built_with or "-", s.current or "-",
                    " ".join(key.to_user_string() for key in s.assets)] for s in found])
     if dry_run:
         click.echo(f"\n{len(found)} stale video partition(s); dry run, nothing launched")
         return
-    _run_videos_then_episodes(instance, defs, {s.partition: s.assets for s in found}, IngestReport())
+    _run_videos_then_episodes(_config(ctx), instance, defs, {s.partition: s.assets for s in found}, IngestReport())
 
 
 _CLIP_HEADERS = ["id", "source", "fps", "frames", "duration_s", "size", "clip"]

@@ -13,10 +13,11 @@ from pathlib import Path
 from dagster import AssetKey, DagsterInstance, Definitions
 
 from vitra_assets.inbox import scan_for_new_videos
-from vitra_assets.partitions import VIDEOS, videos_partitions
+from vitra_assets.partitions import SOURCE_TAG, VIDEOS, source_tags, videos_partitions
 from vitra_core import console
 from vitra_core.config import VitraConfig
 from vitra_core.fsutil import copy_atomic
+from vitra_core.layout import DataLayout
 from vitra_core.video.ingest import IngestOutcome
 from vitra_core.video.sidecar import sidecar_paths
 
@@ -80,13 +81,16 @@ def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, 
 
 
 def materialize_partitions(
-    instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport
+    instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
+    layout: DataLayout | None = None,
 ) -> None:
-    """One run of the asset job per partition, as the UI launches them: a broken video fails alone."""
+    """One run of the asset job per partition, as the UI launches them: a broken video fails alone.
+    With `layout`, each run is tagged `vitra/source` with its video's file name, as the inbox sensor does."""
     with console.progress(total=len(work), desc="processing videos", unit="video", disable=None if work else True) as bar:
         for key, assets in work.items():
-            bar.set_postfix_str(key[:8])
-            (report.succeeded if _run(instance, defs, assets, key) else report.failed).append(key)
+            tags = source_tags(layout, key) if layout else {}
+            bar.set_postfix_str(tags.get(SOURCE_TAG, key)[:24])
+            (report.succeeded if _run(instance, defs, assets, key, tags) else report.failed).append(key)
             bar.update()
 
 
@@ -95,11 +99,12 @@ def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset
     return _run(instance, defs, [asset_key])
 
 
-def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], partition_key: str | None = None) -> bool:
+def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], partition_key: str | None = None,
+         tags: dict[str, str] | None = None) -> bool:
     """One in-process run of the Definitions' asset job (recorded in the instance, quiet console)."""
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance, partition_key=partition_key, asset_selection=assets,
-        raise_on_error=False, run_config=_run_config(), tags={"vitra/launched_by": "cli"},
+        raise_on_error=False, run_config=_run_config(), tags={"vitra/launched_by": "cli", **(tags or {})},
     )
     return result.success
 
