@@ -99,7 +99,7 @@ def test_ingest_keeps_library_noise_in_the_log_file_and_verbose_shows_it(shared_
     cfg = tmp_project.config
     with DagsterInstance.from_config(str(cfg.resolve(cfg.dagster.home))) as instance:
         [run] = [r for r in instance.get_runs() if "dagster/partition" in r.tags]
-        assert run.tags["vitra/source"] == "one_second.mp4"
+        assert (run.job_name, run.tags["vitra/source"]) == ("per_video", "one_second.mp4")
         for asset in PER_VIDEO_ASSETS:
             event = instance.get_latest_materialization_event(asset.key)
             assert event.asset_materialization.metadata["source_name"].value == "one_second.mp4", asset.key

@@ -23,7 +23,7 @@ MIN_VALID_SHARE = 0.8  # below it, more than one frame in five holds its previou
     partitions_def=videos_partitions,
     deps=[hand_poses],
     code_version=CODE_VERSION,
-    group_name="hands",
+    group_name="per_video",
     kinds={"opencv", "numpy"},
     check_specs=[AssetCheckSpec(VALID_CHECK, asset=CAMERA_MOTION_STAGE,
                                 description=f"The motion into at least {MIN_VALID_SHARE:.0%} of frames was measured "

@@ -18,7 +18,7 @@ CAPTIONS_CHECK = "instructions_well_formed"
     partitions_def=videos_partitions,
     deps=[segments],
     code_version=CODE_VERSION,
-    group_name="captions",
+    group_name="per_video",
     check_specs=[AssetCheckSpec(CAPTIONS_CHECK, asset=CAPTIONS_STAGE, blocking=True,
                                 description="VITRA form, plain vocabulary, at least 3 distinct rephrasings.")],
 )

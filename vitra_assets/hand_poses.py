@@ -33,7 +33,7 @@ def _hand_metadata(side: str, hand: HandFigures) -> dict:
     partitions_def=videos_partitions,
     deps=[raw_clips],
     code_version=CODE_VERSION,
-    group_name="hands",
+    group_name="per_video",
     kinds={"mediapipe", "numpy"},
     check_specs=[
         AssetCheckSpec(NO_NAN_CHECK, asset=HAND_POSES_STAGE, blocking=True,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from dagster import AssetsDefinition, DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
 from vitra_assets.partitions import VIDEOS, source_tags, videos_partitions
 from vitra_assets.resources import VitraConfigResource
@@ -38,10 +38,10 @@ def log_outcome(log, outcome: IngestOutcome) -> None:
         log.info(f"{outcome.status}: {outcome.source_name} -> {outcome.video_id}")
 
 
-def build_inbox_sensor(poll_interval_s: int, per_video_assets: list[AssetsDefinition]):
+def build_inbox_sensor(poll_interval_s: int, per_video_job):
     @sensor(
         name="inbox_sensor",
-        asset_selection=per_video_assets,
+        job=per_video_job,
         minimum_interval_seconds=poll_interval_s,
         default_status=DefaultSensorStatus.RUNNING,
         description="Ingests new files from the inbox: one `videos` partition and one run of the per-video stages per "

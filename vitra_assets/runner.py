@@ -84,7 +84,7 @@ def materialize_partitions(
     instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
     layout: DataLayout | None = None,
 ) -> None:
-    """One run of the asset job per partition, as the UI launches them: a broken video fails alone.
+    """One run of the `per_video` job per partition, as the inbox sensor launches them: a broken video fails alone.
     With `layout`, each run is tagged `vitra/source` with its video's file name, as the inbox sensor does."""
     with console.progress(total=len(work), desc="processing videos", unit="video", disable=None if work else True) as bar:
         for key, assets in work.items():
@@ -95,14 +95,19 @@ def materialize_partitions(
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:
-    """Run an unpartitioned (corpus-level) asset once, through the same asset job as the UI."""
+    """Run an unpartitioned (corpus-level) asset once, through the named job that holds it (as from the UI)."""
     return _run(instance, defs, [asset_key])
 
 
 def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], partition_key: str | None = None,
          tags: dict[str, str] | None = None) -> bool:
-    """One in-process run of the Definitions' asset job (recorded in the instance, quiet console)."""
-    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+    """One in-process run of the named job holding `assets` (else the implicit asset job), recorded in the
+    instance as the UI would launch it, with a quiet console."""
+    from vitra_assets.jobs import job_for
+
+    name = job_for(assets)
+    job = defs.resolve_job_def(name) if name else defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
         instance=instance, partition_key=partition_key, asset_selection=assets,
         raise_on_error=False, run_config=_run_config(), tags={"vitra/launched_by": "cli", **(tags or {})},
     )

@@ -19,7 +19,7 @@ SEGMENTS_CHECK = "segments_within_bounds"
     partitions_def=videos_partitions,
     deps=[hand_poses, camera_motion],
     code_version=CODE_VERSION,
-    group_name="segments",
+    group_name="per_video",
     check_specs=[AssetCheckSpec(SEGMENTS_CHECK, asset=SEGMENTS_STAGE, blocking=True,
                                 description="Inside the clip, within the length bounds, no overlap per hand.")],
 )
