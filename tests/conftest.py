@@ -71,5 +71,6 @@ def tmp_project(tmp_path: Path) -> TmpProject:
         "dvc.remote_url": str(tmp_path / "dvc-remote"),
         "dagster.home": str(tmp_path / "dagster_home"),
         "inbox.settle_s": "0",
+        "paths.log_file": str(root / ".vitra" / "logs" / "vitra.log"),  # the CLI's library output, not the repo's
     }
     return TmpProject(root, overrides)

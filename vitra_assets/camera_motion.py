@@ -10,7 +10,7 @@ from dagster import (
 
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.metadata import image_markdown
-from vitra_assets.partitions import videos_partitions
+from vitra_assets.partitions import source_metadata, videos_partitions
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.camera.stage import CAMERA_MOTION_STAGE, CODE_VERSION, MOTION_FILE, PREVIEW_FILE, build_camera_motion
 from vitra_core.imaging import encode_jpeg
@@ -23,7 +23,7 @@ MIN_VALID_SHARE = 0.8  # below it, more than one frame in five holds its previou
     partitions_def=videos_partitions,
     deps=[hand_poses],
     code_version=CODE_VERSION,
-    group_name="hands",
+    group_name="per_video",
     kinds={"opencv", "numpy"},
     check_specs=[AssetCheckSpec(VALID_CHECK, asset=CAMERA_MOTION_STAGE,
                                 description=f"The motion into at least {MIN_VALID_SHARE:.0%} of frames was measured "
@@ -42,6 +42,7 @@ def camera_motion(context: AssetExecutionContext, vitra: VitraConfigResource) ->
     return MaterializeResult(
         data_version=DataVersion(hashlib.sha256((out.folder / MOTION_FILE).read_bytes()).hexdigest()[:16]),
         metadata={
+            **source_metadata(vitra.layout(), context.partition_key),
             "preview": image_markdown(encode_jpeg(out.preview_rgb, max_width=1080),
                                       "camera angles, path from above, wrist before/after compensation"),
             "preview_path": MetadataValue.path(str(out.folder / PREVIEW_FILE)),

@@ -6,7 +6,7 @@ from dagster import (
     AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset,
 )
 
-from vitra_assets.partitions import videos_partitions
+from vitra_assets.partitions import source_metadata, videos_partitions
 from vitra_assets.resources import VitraConfigResource
 from vitra_assets.segments import segments
 from vitra_core.captions.stage import CAPTIONS_STAGE, CODE_VERSION, build_captions, caption_problems
@@ -18,7 +18,7 @@ CAPTIONS_CHECK = "instructions_well_formed"
     partitions_def=videos_partitions,
     deps=[segments],
     code_version=CODE_VERSION,
-    group_name="captions",
+    group_name="per_video",
     check_specs=[AssetCheckSpec(CAPTIONS_CHECK, asset=CAPTIONS_STAGE, blocking=True,
                                 description="VITRA form, plain vocabulary, at least 3 distinct rephrasings.")],
 )
@@ -33,6 +33,7 @@ def captions(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
     examples = "\n".join(f"- `{c.hand} {c.start_frame}-{c.end_frame}` {c.instruction}" for c in result.captions[:5])
     return MaterializeResult(
         metadata={
+            **source_metadata(vitra.layout(), context.partition_key),
             "captions": len(result.captions),
             "captioners": MetadataValue.json(dict(made_by)),
             "fallbacks": len(fallbacks),

@@ -6,11 +6,13 @@ import os
 import shutil
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import click
 
 from robot.cli import bundle, controller
+from vitra_core import console
 from vitra_core.config import VitraConfig, load_config
 from vitra_core.errors import VitraError
 
@@ -29,12 +31,43 @@ def _print_table(headers: list[str], rows: list[list[object]]) -> None:
         click.echo(line.format(*row))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands whose own output is the point (a server in the foreground, an exec): never captured.
+_UNCAPTURED = {"ui", "controller"}
+
+
+class _VitraGroup(click.Group):
+    """Known failures (a VitraError) end as one line, `error: <message>`, exit 1; an unexpected exception
+    as one line naming the log file that holds its traceback (with --verbose: the traceback itself)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VitraError as exc:
+            if console.capturing() or console.verbose():
+                console.to_log(traceback.format_exc())  # the log file; with --verbose, the terminal
+            click.echo(f"error: {exc}", file=console.terminal())
+            raise click.exceptions.Exit(1) from exc
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            log = console.capturing()
+            if log is None:
+                raise
+            console.to_log(traceback.format_exc())
+            click.echo(f"error: unexpected {type(exc).__name__}: {exc} (traceback in {log}; "
+                       "--verbose shows it here)", file=console.terminal())
+            raise click.exceptions.Exit(1) from exc
+
+
+@click.group(cls=_VitraGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vitra-ops", prog_name="vitra")
 @click.option("--profile", envvar="VITRA_PROFILE", default="default", show_default=True,
               help="Config profile: configs/<profile>.yaml (env VITRA_PROFILE).")
+@click.option("-v", "--verbose", is_flag=True, envvar="VITRA_VERBOSE",
+              help="Show everything on the terminal: library warnings, MediaPipe's C++ log, Dagster's DEBUG "
+                   "lines, tracebacks (by default they go to paths.log_file, .vitra/logs/vitra.log).")
 @click.pass_context
-def main(ctx: click.Context, profile: str) -> None:
+def main(ctx: click.Context, profile: str, verbose: bool) -> None:
     """VITRA-Ops: human hand videos in, dexterous robot policies out.
 
     Videos dropped into the inbox (see configs/default.yaml: paths.inbox) are ingested by the
@@ -42,9 +75,12 @@ def main(ctx: click.Context, profile: str) -> None:
     """
     os.environ["VITRA_PROFILE"] = profile  # so Dagster resources and sensors load the same profile
     try:
-        ctx.obj = {"config": load_config(profile)}
+        cfg = load_config(profile)
     except VitraError as exc:
         raise click.ClickException(str(exc)) from exc
+    ctx.obj = {"config": cfg}
+    if ctx.invoked_subcommand not in _UNCAPTURED:
+        ctx.with_resource(console.captured_output(cfg.log_file, show_everything=verbose))
 
 
 def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
@@ -62,7 +98,7 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     click.echo("ingested: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for outcome in report.outcomes:
         if outcome.status in ("quarantined", "failed"):
-            click.echo(f"  {outcome.status}: {outcome.reason}", err=True)
+            click.echo(f"  {outcome.status}: {outcome.reason}", file=console.terminal())
     if not run:
         return
     work = pending_work(instance, [asset.key for asset in PER_VIDEO_ASSETS])
@@ -72,14 +108,18 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
 
 
 def _run_videos_then_episodes(cfg: VitraConfig, instance, defs, work: dict, report) -> None:
-    """One run per video partition (under its video lock), then the dataset update if any video changed."""
+    """One run per video partition (under its video lock), then the dataset update if any video changed (or it
+    was never built)."""
     from vitra_assets.episodes import episodes
+    from vitra_assets.partitions import source_name
     from vitra_assets.runner import materialize_corpus_asset, materialize_partitions
     from vitra_core.layout import DataLayout
 
-    materialize_partitions(instance, defs, work, report, DataLayout(cfg.data_root).locks_dir)
+    layout = DataLayout(cfg.data_root)
+    materialize_partitions(instance, defs, work, report, layout)
     if report.failed:
-        click.echo(f"{len(report.failed)} video(s) failed: {', '.join(report.failed)} (see `vitra ui`, Runs)", err=True)
+        failed = ", ".join(f"{key} ({source_name(layout, key) or '?'})" for key in report.failed)
+        click.echo(f"{len(report.failed)} video(s) failed: {failed} (see `vitra ui`, Runs)", file=console.terminal())
     if report.succeeded or instance.get_latest_materialization_event(episodes.key) is None:
         click.echo("episodes: dataset updated" if materialize_corpus_asset(instance, defs, episodes.key)
                    else "episodes: the dataset update failed (see `vitra ui`, Runs)")
@@ -112,8 +152,10 @@ def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
         raise click.UsageError("say what to reprocess: --stale (partitions built by an older code version)")
     from vitra_assets.definitions import PER_VIDEO_ASSETS, defs
     from vitra_assets.instance import project_instance
+    from vitra_assets.partitions import source_name
     from vitra_assets.reprocess import stale_partitions
     from vitra_assets.runner import IngestReport
+    from vitra_core.layout import DataLayout
 
     cfg = _config(ctx)
     instance = project_instance(cfg)
@@ -121,8 +163,9 @@ def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
     if not found:
         click.echo("no stale partitions: every stage of every video was built by its current code version")
         return
-    _print_table(["video", "stale from", "built with", "current", "runs"],
-                 [[s.partition, s.first_stale.to_user_string(), s.built_with or "-", s.current or "-",
+    layout = DataLayout(_config(ctx).data_root)
+    _print_table(["video", "source", "stale from", "built with", "current", "runs"],
+                 [[s.partition, (source_name(layout, s.partition) or "-")[:40], s.first_stale.to_user_string(), s.built_with or "-", s.current or "-",
                    " ".join(key.to_user_string() for key in s.assets)] for s in found])
     if dry_run:
         click.echo(f"\n{len(found)} stale video partition(s); dry run, nothing launched")
@@ -225,16 +268,13 @@ def _demo_model_to_controller(cfg: VitraConfig, keep_controller: bool) -> None:
 
     instance = project_instance(cfg)
     *before_deploy, deploy = [asset.key for asset in MODEL_ASSETS + ROBOT_ASSETS]
-    try:
-        run_chain(cfg, instance, defs, before_deploy, click.echo)
-        undeployable = nothing_to_deploy(cfg)
-        if undeployable:
-            click.echo(f"{deploy.to_user_string()}: skipped; {undeployable}")
-        else:
-            deploy_on_local_controller(cfg, instance, defs, deploy, click.echo, keep_controller,
-                                       then=lambda process: click.echo("\nlineage:\n" + render_lineage(cfg, process.client().policy())))
-    except VitraError as exc:
-        raise click.ClickException(str(exc)) from exc
+    run_chain(cfg, instance, defs, before_deploy, click.echo)  # a VitraError ends the demo as `error: ...`
+    undeployable = nothing_to_deploy(cfg)
+    if undeployable:
+        click.echo(f"{deploy.to_user_string()}: skipped; {undeployable}")
+    else:
+        deploy_on_local_controller(cfg, instance, defs, deploy, click.echo, keep_controller,
+                                   then=lambda process: click.echo("\nlineage:\n" + render_lineage(cfg, process.client().policy())))
     shown = [*before_deploy] if undeployable else [*before_deploy, deploy]
     click.echo(summary(instance, ["episodes", *(key.to_user_string() for key in shown)]))
     if undeployable:
@@ -316,10 +356,7 @@ def episodes_view(ctx: click.Context, episode: int, root: Path | None, out: Path
     from vitra_core.layout import DataLayout
 
     cfg = _config(ctx.parent.parent)
-    try:
-        arrays = episode_arrays(root or dataset_dir(DataLayout(cfg.data_root)), episode)
-    except VitraError as exc:
-        raise click.ClickException(str(exc)) from exc
+    arrays = episode_arrays(root or dataset_dir(DataLayout(cfg.data_root)), episode)
     if not serve:
         path = write_episode_rrd(out or cfg.resolve(".vitra/rerun") / f"episode_{episode:06d}.rrd", **arrays)
         click.echo(f"wrote {path}\nopen it with: rerun {path}")
@@ -421,3 +458,7 @@ def export_vitra_npy_command(ctx: click.Context, out: Path | None) -> None:
 
 main.add_command(controller)
 main.add_command(bundle)
+
+
+if __name__ == "__main__":
+    main()

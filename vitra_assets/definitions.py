@@ -19,13 +19,14 @@ from vitra_assets.episodes import episodes
 from vitra_assets.executor import build_executor
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.inbox import build_inbox_sensor
+from vitra_assets.jobs import JOBS, PER_VIDEO_JOB
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.segments import segments
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.config import VitraConfig, load_config
 
 
-# The per-video stages in order: a new video's run materializes all of them.
+# The per-video stages in order (group and job `per_video`): a new video's run materializes all of them.
 PER_VIDEO_ASSETS = [raw_clips, hand_poses, camera_motion, segments, captions]
 # Corpus-level assets after the dataset, in order: the model, then the robot side.
 MODEL_ASSETS = [pretrained_vla, vla_eval]
@@ -35,8 +36,9 @@ ROBOT_ASSETS = [robot_demos, finetuned_policy, policy_eval, deployed_policy]
 def build_definitions(cfg: VitraConfig) -> Definitions:
     return Definitions(
         assets=[*PER_VIDEO_ASSETS, episodes, *MODEL_ASSETS, *ROBOT_ASSETS],
+        jobs=JOBS,
         sensors=[
-            build_inbox_sensor(cfg.inbox.poll_interval_s, PER_VIDEO_ASSETS),
+            build_inbox_sensor(cfg.inbox.poll_interval_s, PER_VIDEO_JOB),
             build_automation_sensor(cfg.dagster.automation_interval_s),
             build_training_trigger(pretrained_vla.key, cfg.training.trigger),
         ],

@@ -8,7 +8,7 @@ from dagster import (
 )
 
 from vitra_assets.metadata import image_markdown
-from vitra_assets.partitions import videos_partitions
+from vitra_assets.partitions import source_metadata, videos_partitions
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.hands.figures import HandFigures
@@ -33,7 +33,7 @@ def _hand_metadata(side: str, hand: HandFigures) -> dict:
     partitions_def=videos_partitions,
     deps=[raw_clips],
     code_version=CODE_VERSION,
-    group_name="hands",
+    group_name="per_video",
     kinds={"mediapipe", "numpy"},
     check_specs=[
         AssetCheckSpec(NO_NAN_CHECK, asset=HAND_POSES_STAGE, blocking=True,
@@ -55,6 +55,7 @@ def hand_poses(context: AssetExecutionContext, vitra: VitraConfigResource) -> Ma
     return MaterializeResult(
         data_version=DataVersion(hashlib.sha256((out.folder / POSES_FILE).read_bytes()).hexdigest()[:16]),
         metadata={
+            **source_metadata(vitra.layout(), context.partition_key),
             "preview": image_markdown(encode_jpeg(out.preview_rgb, max_width=720), "hands on frames"),
             "preview_path": MetadataValue.path(str(out.folder / PREVIEW_FILE)),
             "poses_path": MetadataValue.path(str(out.folder / POSES_FILE)),

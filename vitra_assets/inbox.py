@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import AssetsDefinition, DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import DagsterInstance, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
-from vitra_assets.partitions import VIDEOS, videos_partitions
+from vitra_assets.partitions import VIDEOS, source_tags, videos_partitions
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.config import VitraConfig
 from vitra_core.layout import DataLayout
@@ -43,21 +43,24 @@ def log_outcome(log, outcome: IngestOutcome) -> None:
         log.info(f"{outcome.status}: {outcome.source_name} -> {outcome.video_id}")
 
 
-def build_inbox_sensor(poll_interval_s: int, per_video_assets: list[AssetsDefinition]):
+def build_inbox_sensor(poll_interval_s: int, per_video_job):
     @sensor(
         name="inbox_sensor",
-        asset_selection=per_video_assets,
+        job=per_video_job,
         minimum_interval_seconds=poll_interval_s,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Ingests new files from the inbox: one `videos` partition and one run of the per-video stages per new video.",
+        description="Ingests new files from the inbox: one `videos` partition and one run of the per-video stages per "
+                    "new video, tagged `vitra/source` with the file name.",
     )
     def inbox_sensor(context: SensorEvaluationContext, vitra: VitraConfigResource) -> SensorResult:
-        scan = scan_for_new_videos(vitra.load(), context.instance)
+        cfg = vitra.load()
+        scan = scan_for_new_videos(cfg, context.instance)
         for outcome in scan.outcomes:
             log_outcome(context.log, outcome)
         new = scan.new_video_ids
+        layout = DataLayout(cfg.data_root)
         return SensorResult(
-            run_requests=[RunRequest(partition_key=v, run_key=f"ingest-{v}") for v in new],
+            run_requests=[RunRequest(partition_key=v, run_key=f"ingest-{v}", tags=source_tags(layout, v)) for v in new],
             dynamic_partitions_requests=[videos_partitions.build_add_request(new)] if new else [],
         )
 

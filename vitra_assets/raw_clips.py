@@ -35,7 +35,7 @@ def clip_problems(meta: ClipMeta) -> list[str]:
 @asset(
     partitions_def=videos_partitions,
     code_version=f"normalise-v{NORMALISE_VERSION}",
-    group_name="ingest",
+    group_name="per_video",
     kinds={"ffmpeg", "dvc"},
     check_specs=[
         AssetCheckSpec(

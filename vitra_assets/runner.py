@@ -12,17 +12,22 @@ from pathlib import Path
 from typing import Iterator
 
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, Definitions
-from tqdm import tqdm
 
 from vitra_assets.inbox import scan_for_new_videos
-from vitra_assets.partitions import VIDEOS, videos_partitions
+from vitra_assets.partitions import SOURCE_TAG, VIDEOS, source_tags, videos_partitions
+from vitra_core import console
 from vitra_core.config import VitraConfig
 from vitra_core.fsutil import copy_atomic, file_lock
+from vitra_core.layout import DataLayout
 from vitra_core.video.ingest import IngestOutcome
 from vitra_core.video.sidecar import find_sidecar, sidecar_paths
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".mkv", ".avi", ".m4v"}
-_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _run_config() -> dict:
+    """Dagster's console logger: DEBUG when it goes to the CLI's log file or `--verbose` asked for it, else WARNING."""
+    return {"loggers": {"console": {"config": {"log_level": "DEBUG" if console.detailed_logs() else "WARNING"}}}}
 
 
 @dataclass
@@ -104,17 +109,23 @@ def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, 
 
 def materialize_partitions(
     instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
-    lock_dir: Path | None = None,
+    layout: DataLayout | None = None,
 ) -> None:
-    """One run of the asset job per partition, as the UI launches them: a broken video fails alone.
+    """One run of the `per_video` job per partition, as the inbox sensor launches them: a broken video fails alone.
 
-    With `lock_dir`, each video's run holds `<lock_dir>/<video id>.lock`: a second `vitra ingest` of
-    the same file waits for the first, then finds the stages materialized meanwhile and skips them.
+    With `layout`, each run is tagged `vitra/source` with its video's file name, as the inbox sensor does, and
+    holds the video's lock (`<data>/.locks/<video id>.lock`): a second `vitra ingest` of the same file waits for
+    the first, then finds the stages materialized meanwhile and skips them.
     """
-    for key, assets in tqdm(work.items(), desc="processing videos", unit="video", disable=not work):
-        with _video_lock(instance, lock_dir, key, assets) as still_needed:
-            ok = _run(instance, defs, assets, key) if still_needed else True
-        (report.succeeded if ok else report.failed).append(key)
+    lock_dir = layout.locks_dir if layout else None
+    with console.progress(total=len(work), desc="processing videos", unit="video", disable=None if work else True) as bar:
+        for key, assets in work.items():
+            tags = source_tags(layout, key) if layout else {}
+            bar.set_postfix_str(tags.get(SOURCE_TAG, key)[:24])
+            with _video_lock(instance, lock_dir, key, assets) as still_needed:
+                ok = _run(instance, defs, assets, key, tags) if still_needed else True
+            (report.succeeded if ok else report.failed).append(key)
+            bar.update()
 
 
 @contextmanager
@@ -142,15 +153,21 @@ def _latest_materializations(instance: DagsterInstance, assets: list[AssetKey], 
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:
-    """Run an unpartitioned (corpus-level) asset once, through the same asset job as the UI."""
+    """Run an unpartitioned (corpus-level) asset once, through the named job that holds it (as from the UI)."""
     return _run(instance, defs, [asset_key])
 
 
-def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], partition_key: str | None = None) -> bool:
-    """One in-process run of the Definitions' asset job (recorded in the instance, quiet console)."""
-    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], partition_key: str | None = None,
+         tags: dict[str, str] | None = None) -> bool:
+    """One in-process run of the named job holding `assets` (else the implicit asset job), recorded in the
+    instance as the UI would launch it, with a quiet console."""
+    from vitra_assets.jobs import job_for
+
+    name = job_for(assets)
+    job = defs.resolve_job_def(name) if name else defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
         instance=instance, partition_key=partition_key, asset_selection=assets,
-        raise_on_error=False, run_config=_QUIET_LOGS, tags={"vitra/launched_by": "cli"},
+        raise_on_error=False, run_config=_run_config(), tags={"vitra/launched_by": "cli", **(tags or {})},
     )
     return result.success
 

@@ -8,7 +8,7 @@ from dagster import (
 
 from vitra_assets.camera_motion import camera_motion
 from vitra_assets.hand_poses import hand_poses
-from vitra_assets.partitions import videos_partitions
+from vitra_assets.partitions import source_metadata, videos_partitions
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.segments.stage import CODE_VERSION, SEGMENTS_STAGE, build_segments, segment_problems
 
@@ -19,7 +19,7 @@ SEGMENTS_CHECK = "segments_within_bounds"
     partitions_def=videos_partitions,
     deps=[hand_poses, camera_motion],
     code_version=CODE_VERSION,
-    group_name="segments",
+    group_name="per_video",
     check_specs=[AssetCheckSpec(SEGMENTS_CHECK, asset=SEGMENTS_STAGE, blocking=True,
                                 description="Inside the clip, within the length bounds, no overlap per hand.")],
 )
@@ -33,6 +33,7 @@ def segments(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
     context.log.info(f"{len(found)} segments; primitives {dict(primitives)}")
     return MaterializeResult(
         metadata={
+            **source_metadata(vitra.layout(), context.partition_key),
             "segments": len(found),
             "left_segments": sum(s.hand == "left" for s in found),
             "right_segments": sum(s.hand == "right" for s in found),

@@ -41,6 +41,9 @@ class PathsConfig(_Section):
     inbox: Path = Path("data/inbox")
     samples: Path = Field(Path("../shared/data"), description="bundled sample clips used by `vitra demo`")
     runs: Path = Field(Path(".vitra/runs"), description="training work folders (checkpoints to resume from)")
+    log_file: Path = Field(Path(".vitra/logs/vitra.log"),
+                           description="where the CLI puts library output (warnings, MediaPipe's C++ log, Dagster "
+                                       "DEBUG lines, tracebacks); `vitra --verbose` shows them instead")
 
 
 class CameraConfig(_Section):
@@ -192,6 +195,10 @@ class VitraConfig(_Section):
     @property
     def runs_dir(self) -> Path:
         return self.resolve(self.paths.runs)
+
+    @property
+    def log_file(self) -> Path:
+        return self.resolve(self.paths.log_file)
 
     @property
     def mlflow_artifact_location(self) -> Path:

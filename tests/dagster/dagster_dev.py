@@ -214,7 +214,7 @@ query ($key: AssetKeyInput!, $partitions: [String!]) {
 
 RUNS_WITH_TAG = """
 query ($filter: RunsFilter) {
-  runsOrError(filter: $filter) { ... on Runs { results { runId status } } }
+  runsOrError(filter: $filter) { ... on Runs { results { runId status jobName tags { key value } } } }
 }"""
 
 

@@ -90,7 +90,7 @@ with project_instance(cfg) as instance:
     (barrier / sys.argv[2]).touch()
     while len(list(barrier.iterdir())) < 2:
         time.sleep(0.05)
-    materialize_partitions(instance, defs, work, report, DataLayout(cfg.data_root).locks_dir)
+    materialize_partitions(instance, defs, work, report, DataLayout(cfg.data_root))
 print(f"{len(work)} pending, " + ("ok" if report.succeeded and not report.failed else "failed"))
 """
 

@@ -25,6 +25,7 @@ def test_inbox_sensor_adds_one_partition_per_new_video_and_quarantines_bad_files
         video_id = request.partition_key
         assert instance.get_dynamic_partitions("videos") == [video_id]
         assert video_id == sha256_file(real)[:16] and request.run_key == f"ingest-{video_id}"
+        assert request.tags == {"vitra/source": "a_real.gif"}  # the file name beside the content id, in the Runs list
 
         shutil.copy(real, inbox / "again.gif")  # the same bytes under a third name
         second = tick(instance, tmp_project)

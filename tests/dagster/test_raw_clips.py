@@ -65,6 +65,6 @@ def test_a_broken_video_fails_its_own_partition_and_the_others_go_on(shared_data
         materialize_partitions(instance, defs, {key: [raw_clips.key] for key in (broken, good)}, report)
         assert instance.get_materialized_partitions(raw_clips.key) == {good}
         [failed_run] = [r for r in instance.get_runs() if not r.is_success]
-        assert (failed_run.job_name, failed_run.tags["dagster/partition"]) == ("__ASSET_JOB", broken)
+        assert (failed_run.job_name, failed_run.tags["dagster/partition"]) == ("per_video", broken)
     assert (report.failed, report.succeeded) == ([broken], [good])
     assert not (tmp_project.config.data_root / "raw_clips" / broken / "meta.json").exists()

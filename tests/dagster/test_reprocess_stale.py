@@ -53,7 +53,8 @@ def test_bumped_segments_version_reprocesses_segments_and_captions_of_both_video
     listing = vitra("reprocess", "--stale", "--dry-run")
     for video in videos:
         [row] = [line.split() for line in listing.splitlines() if line.startswith(video)]
-        assert row[1] == "segments" and row[3] == bumped and row[4:] == ["segments", "captions"]
+        assert row[1] in {clip.rsplit("/", 1)[1] for clip in CLIPS}  # the source file name beside the id
+        assert row[2] == "segments" and row[4] == bumped and row[5:] == ["segments", "captions"]
     assert {run.run_id for run in disk_instance.get_runs()} == runs_before  # a dry run launches nothing
 
     vitra("reprocess", "--stale")

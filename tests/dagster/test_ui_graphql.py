@@ -51,7 +51,7 @@ def test_dagster_dev_materializes_a_raw_clips_partition_launched_over_graphql(
 
     nodes = {tuple(n["assetKey"]["path"]): n for n in dagster_dev.query(ASSET_NODES)["assetNodes"]}
     raw_clips = nodes[("raw_clips",)]
-    assert raw_clips["groupName"] == "ingest"
+    assert raw_clips["groupName"] == "per_video"
     partitions = raw_clips["partitionDefinition"]
     assert partitions["type"] == "DYNAMIC"
     assert [d["dynamicPartitionsDefinitionName"] for d in partitions["dimensionTypes"]] == [VIDEOS]

@@ -48,6 +48,8 @@ def test_a_clip_dropped_into_the_inbox_is_processed_and_added_to_the_dataset_by_
         dagster.wait_for("the inbox sensor to add the partition", lambda: partition_keys(dagster) == [video_id], 90)
 
         [run] = dagster.wait_for(f"the sensor's run for {video_id}", lambda: runs_of_partition(dagster, video_id), 60)
+        tags = {tag["key"]: tag["value"] for tag in run["tags"]}
+        assert (run["jobName"], tags["vitra/source"]) == ("per_video", Path(CLIP).name)  # a named job, a readable run
         status = dagster.wait_for(f"run {run['runId']}", lambda: finished_run_status(dagster, run["runId"]), RUN_TIMEOUT_S)
         assert status == "SUCCESS", failure_report(dagster, run["runId"])
         for stage in PER_VIDEO_ASSETS:

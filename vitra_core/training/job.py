@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from tqdm import tqdm
 
+from vitra_core.console import progress
 from vitra_core.fsutil import publish_dir, write_json_atomic
 from vitra_core.training.settings import TrainingJobSettings
 from vitra_core.training.tracking import TrackingTarget, ensure_registered_model, git_commit, tracked_run
@@ -77,7 +77,7 @@ def run_training_job(settings: TrainingJobSettings, *, name: str, dataset_root: 
               "git_commit": commit, **extra}
     tags = {"vitra.job": name, "vitra.dataset_dvc_md5": dataset_dvc_md5, "mlflow.source.git.commit": commit}
     with tracked_run(tracking, settings.experiment, name, params, tags) as run, \
-            tqdm(total=train_config.steps, desc=name, unit="step", disable=None) as bar:  # None: only on a terminal
+            progress(total=train_config.steps, desc=name, unit="step") as bar:  # the terminal's stderr, only on a tty
         def on_step(step: int, metrics: dict[str, float]) -> None:
             run.log_step(step, metrics)
             bar.update(step - bar.n)
