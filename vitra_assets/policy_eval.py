@@ -1,22 +1,11 @@
 """`policy_eval`: success rates of the fine-tuned policy, its from-scratch control and the demonstrator."""
 
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSpec,
-    AssetExecutionContext,
-    MaterializeResult,
-    MetadataValue,
-    asset,
+    AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset,
 )
 
 from robot.policy_eval import (
-    CHAMPION_METRIC,
-    CODE_VERSION,
-    FINETUNED,
-    SCRATCH,
-    SCRIPTED,
-    comparison_table,
-    evaluate_finetuning,
+    CHAMPION_METRIC, CODE_VERSION, FINETUNED, SCRATCH, SCRIPTED, comparison_table, evaluate_finetuning,
     mean_success,
 )
 from vitra_assets.finetuned_policy import finetuned_policy

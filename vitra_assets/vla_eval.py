@@ -1,12 +1,7 @@
 """`vla_eval`: zero-shot action prediction of the pretrained VLA on held-out videos, beside two baselines."""
 
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSpec,
-    AssetExecutionContext,
-    MaterializeResult,
-    MetadataValue,
-    asset,
+    AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset,
 )
 
 from vitra_assets.pretrained_vla import pretrained_vla
@@ -14,10 +9,7 @@ from vitra_assets.resources import VitraConfigResource
 from vitra_core.episodes.stage import EPISODES_DIR
 from vitra_core.training.evaluation import errors_table
 from vitra_core.training.pretrain import (
-    CHAMPION_METRIC,
-    EVAL_CODE_VERSION,
-    PRETRAINED_DIR,
-    evaluate_pretrained,
+    CHAMPION_METRIC, EVAL_CODE_VERSION, PRETRAINED_DIR, evaluate_pretrained,
 )
 from vitra_core.training.tracking import CHAMPION, champion_version, tracking_target
 
