@@ -222,7 +222,7 @@ def _print_episodes(instance) -> None:
         return
     meta = {k: v.value for k, v in event.asset_materialization.metadata.items()}
     click.echo(f"episodes: {meta['episodes']} episodes, {meta['frames']} frames in {meta['dataset_path']} "
-               f"(LeRobot v2.1; DVC {meta['dvc_md5']})")
+               f"(LeRobot v3.0; DVC {meta['dvc_md5']})")
 
 
 @main.command()

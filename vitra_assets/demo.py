@@ -27,7 +27,7 @@ from vitra_core.errors import VitraError
 
 # Asset -> the metadata keys the summary prints for it.
 SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "episodes": ("episodes", "frames", "dvc_md5"),
+    "episodes": ("episodes", "frames", "episodes_below_quality_floor", "dvc_md5"),
     "pretrained_vla": ("model", "first_loss", "final_loss", "steps", "train_seconds", "held_out_videos"),
     "vla_eval": ("errors", "gate", "champion"),
     "robot_demos": ("demonstrators", "episodes", "frames"),

@@ -1,4 +1,4 @@
-"""`episodes`: the human V-L-A dataset (LeRobot v2.1) built incrementally from every captioned video."""
+"""`episodes`: the human V-L-A dataset (LeRobot v3.0) built incrementally from every captioned video."""
 
 from dagster import (
     AssetCheckResult, AssetCheckSpec, AssetExecutionContext, DataVersion, MaterializeResult, MetadataValue, asset,
