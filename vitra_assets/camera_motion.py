@@ -12,6 +12,7 @@ from vitra_assets.hand_poses import hand_poses
 from vitra_assets.metadata import image_markdown
 from vitra_assets.partitions import source_metadata, videos_partitions
 from vitra_assets.resources import VitraConfigResource
+from vitra_core.camera.rotation import rotation_angle_deg
 from vitra_core.camera.stage import CAMERA_MOTION_STAGE, CODE_VERSION, MOTION_FILE, PREVIEW_FILE, build_camera_motion
 from vitra_core.imaging import encode_jpeg
 
@@ -34,7 +35,7 @@ def camera_motion(context: AssetExecutionContext, vitra: VitraConfigResource) ->
     into camera-to-world poses (world = the first frame's camera); the field of view when no sidecar gives it."""
     out = build_camera_motion(vitra.layout(), context.partition_key, vitra.load().camera_motion)
     motion = out.motion
-    angles = np.degrees(np.arccos(np.clip((np.trace(motion.R_world_cam, axis1=1, axis2=2) - 1) / 2, -1, 1)))
+    angles = rotation_angle_deg(motion.R_world_cam)
     valid_share = float(motion.valid.mean())
     models = {m: int((motion.pair_model == m).sum()) for m in ("static", "rotation", "essential", "failed")}
     context.log.info(f"{motion.num_frames} frames; max rotation {angles.max():.1f} deg; fov {motion.fov_deg:.1f} deg "

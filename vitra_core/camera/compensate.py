@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from vitra_core.camera.result import CameraMotion
-from vitra_core.camera.rotation import inverse_camera
+from vitra_core.camera.rotation import inverse_camera, relative_to
 
 
 def anchor_from_cam(motion: CameraMotion, anchor: int) -> tuple[np.ndarray, np.ndarray]:
@@ -17,11 +17,9 @@ def anchor_from_cam(motion: CameraMotion, anchor: int) -> tuple[np.ndarray, np.n
 
     t is zero unless the translation is metric.
     """
-    r_anchor = motion.R_world_cam[anchor]
-    rotations = np.einsum("ji,tjk->tik", r_anchor, motion.R_world_cam)
-    if motion.translation_scale != "metric":
-        return rotations, np.zeros((motion.num_frames, 3))
-    return rotations, (motion.t_world_cam - motion.t_world_cam[anchor]) @ r_anchor
+    metric = motion.translation_scale == "metric"
+    translation = motion.t_world_cam if metric else np.zeros((motion.num_frames, 3))
+    return relative_to(motion.R_world_cam, translation, motion.R_world_cam[anchor], translation[anchor])
 
 
 def points_in_anchor(points_cam: np.ndarray, motion: CameraMotion, anchor: int = 0) -> np.ndarray:

@@ -52,6 +52,15 @@ def rotation_angle_deg(rotation: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+def relative_to(rotation: np.ndarray, translation: np.ndarray, r_anchor: np.ndarray,
+                t_anchor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Camera poses [N, 3, 3], [N, 3] (camera to world) re-expressed in the camera of an anchor pose, one
+    anchor ([3, 3], [3]) or one per row ([N, 3, 3], [N, 3]): R_a^T R and R_a^T (t - t_a)."""
+    r_anchor = np.broadcast_to(r_anchor, rotation.shape)
+    return (np.einsum("nji,njk->nik", r_anchor, rotation),
+            np.einsum("nji,nj->ni", r_anchor, translation - t_anchor))
+
+
 def optical_axis_turn_deg(rotation: np.ndarray) -> float:
     """How far a rotation swings the optical axis (pan/tilt; roll about the axis does not count)."""
     return float(np.degrees(np.arccos(np.clip(rotation[2, 2], -1.0, 1.0))))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vitra_core.camera.rotation import relative_to
 from vitra_core.episodes.state_layout import ACTION_DIM, MASK_SLICE
 from vitra_core.hands.kinematics import euler_to_matrix, matrix_to_euler
 from vitra_core.hands.skeleton import NUM_HANDS, STATE_SIZE
@@ -37,9 +38,7 @@ def unpack_poses(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def relative_poses(poses: np.ndarray, anchor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(R [N, 3, 3], t [N, 3]) mapping each pose's camera coordinates into the camera of `anchor` [12]."""
-    rotation, translation = unpack_poses(poses)
-    r_anchor, t_anchor = unpack_poses(anchor)
-    return np.einsum("ji,njk->nik", r_anchor, rotation), (translation - t_anchor) @ r_anchor
+    return relative_to(*unpack_poses(poses), *unpack_poses(anchor))
 
 
 def move_states(packed: np.ndarray, rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
@@ -61,8 +60,5 @@ def next_state_in_current_camera(states: np.ndarray, poses: np.ndarray, start: i
     """`action` of frames [start, end) of a recording: its next frame's state (the last frame holds its own),
     seen from the camera of the acting frame, so the camera's own motion is not part of the action."""
     follow = np.minimum(np.arange(start + 1, end + 1), len(states) - 1)
-    rotation, translation = unpack_poses(poses[start:end])
-    r_next, t_next = unpack_poses(poses[follow])
-    relative = np.einsum("nji,njk->nik", rotation, r_next)
-    shift = np.einsum("nji,nj->ni", rotation, t_next - translation)
-    return move_states(states[follow], relative, shift).astype(np.float32)
+    rotation, translation = relative_to(*unpack_poses(poses[follow]), *unpack_poses(poses[start:end]))
+    return move_states(states[follow], rotation, translation).astype(np.float32)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vitra_core.camera.rotation import rotation_angle_deg
 from vitra_core.episodes.anchor import unpack_poses
 from vitra_core.episodes.lerobot_format import CAMERA_KEY, STATE_KEY
 from vitra_core.episodes.meta import DatasetMeta
@@ -88,7 +89,7 @@ def episode_info(row: dict, record: dict, table: dict[str, np.ndarray]) -> dict:
     extrinsics[:, :3, :3] = rotation.transpose(0, 2, 1)
     extrinsics[:, :3, 3] = -np.einsum("tji,tj->ti", rotation, translation)
     steps = np.einsum("tji,tjk->tik", rotation[:-1], rotation[1:])  # each frame's rotation from the previous one
-    step_deg = np.degrees(np.arccos(np.clip((np.trace(steps, axis1=1, axis2=2) - 1) / 2, -1, 1)))
+    step_deg = rotation_angle_deg(steps)
     info = {
         "video_clip_id_segment": [],
         "extrinsics": extrinsics,
