@@ -1,16 +1,15 @@
 """`policy_eval`: success rates of the fine-tuned policy, its from-scratch control and the demonstrator."""
 
-from dagster import (
-    AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset,
-)
+from dagster import AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from robot.policy_eval import (
     CHAMPION_METRIC, CODE_VERSION, FINETUNED, SCRATCH, SCRIPTED, comparison_table, evaluate_finetuning,
     mean_success,
 )
 from vitra_assets.finetuned_policy import finetuned_policy
+from vitra_assets.metadata import promotion_outcome
 from vitra_assets.resources import VitraConfigResource
-from vitra_core.training.tracking import CHAMPION, champion_version
+from vitra_core.training.tracking import champion_version
 
 POLICY_EVAL_DIR = "policy_eval"  # under the data root: failed roll-out videos
 GATE_CHECK = "beats_control"
@@ -32,6 +31,8 @@ def policy_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> M
     table = comparison_table(reports)
     context.log.info(f"policy_eval:\n{table}\ngate {gate.summary()}")
     champion = champion_version(cfg.mlflow_tracking_uri, cfg.finetune.registered_model)
+    promotion, gate_check = promotion_outcome(GATE_CHECK, gate, promoted, cfg.finetune.registered_model, champion,
+                                              CHAMPION_METRIC)
     return MaterializeResult(
         metadata={
             "success": MetadataValue.md(table),
@@ -41,11 +42,7 @@ def policy_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> M
             "min_success_rate": cfg.policy_eval.min_success_rate,
             "seeds": ", ".join(map(str, reports[FINETUNED].settings.seeds)),
             "failed_rollout_videos": sum(r.video is not None for rep in reports.values() for r in rep.rollouts),
-            "gate": gate.summary(),
-            f"promoted_to_{CHAMPION}": promoted,
-            CHAMPION: f"{cfg.finetune.registered_model} v{champion}" if champion else "none",
-            "champion_metric": CHAMPION_METRIC,
+            **promotion,
         },
-        check_results=[AssetCheckResult(check_name=GATE_CHECK, passed=gate.passed, description=gate.summary(),
-                                        metadata={"comparisons": MetadataValue.md(gate.table())})],
+        check_results=[gate_check],
     )

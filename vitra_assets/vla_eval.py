@@ -1,9 +1,8 @@
 """`vla_eval`: zero-shot action prediction of the pretrained VLA on held-out videos, beside two baselines."""
 
-from dagster import (
-    AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset,
-)
+from dagster import AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from vitra_assets.metadata import promotion_outcome
 from vitra_assets.pretrained_vla import pretrained_vla
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.episodes.stage import EPISODES_DIR
@@ -11,7 +10,7 @@ from vitra_core.training.evaluation import errors_table
 from vitra_core.training.pretrain import (
     CHAMPION_METRIC, EVAL_CODE_VERSION, PRETRAINED_DIR, evaluate_pretrained,
 )
-from vitra_core.training.tracking import CHAMPION, champion_version, tracking_target
+from vitra_core.training.tracking import champion_version, tracking_target
 
 GATE_CHECK = "beats_baselines"
 
@@ -32,6 +31,8 @@ def vla_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
     context.log.info(f"vla_eval on held-out videos:\n{table}\ngate {gate.summary()}")
     model, hold, velocity = errors["model"], errors["hold"], errors["constant_velocity"]
     champion = champion_version(cfg.mlflow_tracking_uri, cfg.pretrain.registered_model)
+    promotion, gate_check = promotion_outcome(GATE_CHECK, gate, promoted, cfg.pretrain.registered_model, champion,
+                                              CHAMPION_METRIC)
     return MaterializeResult(
         metadata={
             "errors": MetadataValue.md(table),
@@ -41,11 +42,7 @@ def vla_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
             "joint_angle_deg": round(model.joint_angle_deg, 2),
             "joint_angle_deg_hold": round(hold.joint_angle_deg, 2),
             "hand_chunks": model.hand_chunks,
-            "gate": gate.summary(),
-            f"promoted_to_{CHAMPION}": promoted,
-            CHAMPION: f"{cfg.pretrain.registered_model} v{champion}" if champion else "none",
-            "champion_metric": CHAMPION_METRIC,
+            **promotion,
         },
-        check_results=[AssetCheckResult(check_name=GATE_CHECK, passed=gate.passed, description=gate.summary(),
-                                        metadata={"comparisons": MetadataValue.md(gate.table())})],
+        check_results=[gate_check],
     )
