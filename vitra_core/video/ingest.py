@@ -300,7 +300,7 @@ def _validated_sidecar(claim: _Claim, probe: VideoProbe) -> VideoSidecar | None:
     except InvalidVideoError as exc:
         raise InvalidVideoError(origin, exc.reason) from exc
     try:
-        resolve_intrinsics(probe.width, probe.height, spec, DEFAULT_FOV_DEG)
+        resolve_intrinsics(probe.width, probe.height, spec, DEFAULT_FOV_DEG, probe.rotation_deg)
     except ValueError as exc:
         detail = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
         raise InvalidVideoError(origin, f"sidecar is implausible for the {probe.width}x{probe.height} video: {detail}") from exc

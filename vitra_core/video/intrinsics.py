@@ -1,6 +1,8 @@
 """Pinhole camera intrinsics for a clip: from the video's sidecar, else a default field of view.
 
 A field of view is measured across the image's long side, which stays the same when a phone turns.
+A quarter-turned video (a display matrix of 90 or 270 degrees) whose sidecar states the stored frame's
+size has its intrinsics turned with the picture (fx and fy swapped, the centre moved), never stretched.
 Every `Intrinsics` is checked on construction (finite, focal lengths within the field-of-view range,
 principal point inside the image), so nothing downstream ever holds implausible numbers.
 """
@@ -81,6 +83,22 @@ class Intrinsics(BaseModel):
         """The 3x3 camera matrix K."""
         return np.array([[self.fx, 0, self.cx], [0, self.fy, self.cy], [0, 0, 1]], dtype=np.float64)
 
+    def rotated(self, rotation_deg: int) -> "Intrinsics":
+        """The same camera once the image is turned `rotation_deg` (0, 90, 180, 270) counterclockwise, as a
+        player applies a display matrix: a stored pixel (x, y) is shown at (y, W - x) after 90 degrees,
+        (W - x, H - y) after 180 and (H - y, x) after 270."""
+        w, h = self.width, self.height
+        turned = {
+            0: (self.fx, self.fy, self.cx, self.cy, w, h),
+            90: (self.fy, self.fx, self.cy, w - self.cx, h, w),
+            180: (self.fx, self.fy, w - self.cx, h - self.cy, w, h),
+            270: (self.fy, self.fx, h - self.cy, self.cx, h, w),
+        }.get(rotation_deg % 360)
+        if turned is None:
+            raise ValueError(f"rotation of {rotation_deg} degrees is not a multiple of 90")
+        fx, fy, cx, cy, width, height = turned
+        return Intrinsics(fx=fx, fy=fy, cx=cx, cy=cy, width=width, height=height, source=self.source)
+
     def scaled_to(self, width: int, height: int) -> "Intrinsics":
         """The same camera at another resolution (a resize scales focal lengths and centre)."""
         sx, sy = width / self.width, height / self.height
@@ -96,9 +114,15 @@ def intrinsics_from_fov(width: int, height: int, fov_deg: float, source: Intrins
     return Intrinsics(fx=focal, fy=focal, cx=width / 2, cy=height / 2, width=width, height=height, source=source)
 
 
-def resolve_intrinsics(width: int, height: int, spec: VideoSidecar | None, default_fov_deg: float) -> Intrinsics:
-    """Intrinsics for a `width` x `height` image: the sidecar's if it states them, else the default field of view.
+def resolve_intrinsics(width: int, height: int, spec: VideoSidecar | None, default_fov_deg: float,
+                       rotation_deg: int = 0) -> Intrinsics:
+    """Intrinsics for a displayed `width` x `height` image: the sidecar's if it states them, else the default
+    field of view. `rotation_deg` is the video's display rotation (`VideoProbe.rotation_deg`).
 
+    Sidecar numbers are in the displayed frame, except on a quarter-turned video when the sidecar's own
+    `width`/`height` have the stored frame's orientation (landscape numbers for a video shown portrait, as a
+    phone's sensor calibration is): those are turned with the picture before being scaled. A video shown
+    upside down (180) has the stored frame's size, so its sidecar numbers are read in the displayed frame.
     Raises ValueError (pydantic's ValidationError) naming the problem when the result is implausible.
     """
     if spec is not None and spec.fov_deg is not None:
@@ -109,4 +133,6 @@ def resolve_intrinsics(width: int, height: int, spec: VideoSidecar | None, defau
         fx=spec.fx, fy=spec.fy, cx=spec.cx, cy=spec.cy,
         width=spec.width or width, height=spec.height or height, source="sidecar_pinhole",
     )
+    if rotation_deg % 180 == 90 and (stated.width - stated.height) * (width - height) < 0:
+        stated = stated.rotated(rotation_deg)
     return stated.scaled_to(width, height)

@@ -17,7 +17,8 @@ _STILL_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "t
 
 
 class VideoProbe(BaseModel):
-    """Figures of a video's first video stream; width/height are as displayed (rotation applied)."""
+    """Figures of a video's first video stream; width/height are as displayed (rotation applied), and
+    `rotation_deg` is how far a player turns the stored frames counterclockwise to display them."""
 
     container: str
     codec: str
@@ -101,10 +102,12 @@ def _rate(text: str | None) -> float:
 
 
 def _rotation(stream: dict) -> int:
+    """Counterclockwise degrees: the display matrix's angle as ffprobe reports it; the legacy `rotate` tag
+    counts clockwise."""
     for side in stream.get("side_data_list", []):
         if "rotation" in side:
-            return int(side["rotation"]) % 360
-    return int(stream.get("tags", {}).get("rotate", 0)) % 360
+            return round(float(side["rotation"])) % 360
+    return -int(stream.get("tags", {}).get("rotate", 0)) % 360
 
 
 def probe_video(path: Path | str) -> VideoProbe:

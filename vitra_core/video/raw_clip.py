@@ -56,7 +56,8 @@ def build_raw_clip(
     out_dir = layout.stage_dir(RAW_CLIPS_STAGE, video_id)
     clip = normalise_clip(raw, out_dir / CLIP_FILE, settings, source, limits)
     write_bytes_atomic(out_dir / THUMBNAIL_FILE, thumbnail_jpeg(out_dir / CLIP_FILE, clip.duration_s / 2))
-    at_source = resolve_intrinsics(source.width, source.height, record.sidecar, default_fov_deg)
+    at_source = resolve_intrinsics(source.width, source.height, record.sidecar, default_fov_deg,
+                                   source.rotation_deg)
     meta = ClipMeta(
         video_id=video_id,
         source_name=record.source_name,

@@ -1,0 +1,73 @@
+"""A sidecar's intrinsics on a quarter-turned video (display matrix, as phones record portrait) are turned with
+the picture, not stretched onto the displayed size (issue 18)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from vitra_core.layout import DataLayout
+from vitra_core.video.ingest import ingest_file
+from vitra_core.video.normalise import NormaliseSettings
+from vitra_core.video.probe import probe_video
+from vitra_core.video.raw_clip import build_raw_clip
+
+SOURCE = "lavila/ego4d_3c0dffd0_012_014.mp4"  # stored 384 x 288
+# Calibrated on the stored (sensor) frame: an off-centre principal point and unequal focal lengths, so every
+# swap and flip shows in the result.
+SENSOR_SIDECAR = {"fx": 300.0, "fy": 310.0, "cx": 180.0, "cy": 130.0, "width": 384, "height": 288}
+
+
+@pytest.fixture(scope="module", params=[90, 270])
+def rotated_clip(request, shared_data, tmp_path_factory):
+    """The real clip with a display matrix added by stream copy (the stored frames are unchanged)."""
+    out = tmp_path_factory.mktemp("rotated") / f"portrait_{request.param}.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(shared_data / SOURCE), "-c", "copy",
+                    "-metadata:s:v", f"rotate={request.param}", str(out)], check=True)
+    return out
+
+
+def first_frame_gray(path) -> np.ndarray:
+    """The first frame as a player shows it (ffmpeg applies the display matrix), grey levels [H, W]."""
+    probe = probe_video(path)
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
+                          "gray", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(probe.height, probe.width)
+
+
+def test_the_probed_rotation_is_the_counterclockwise_turn_a_player_applies(rotated_clip, shared_data):
+    probe = probe_video(rotated_clip)
+    assert (probe.width, probe.height) == (288, 384) and probe.rotation_deg in (90, 270)
+    shown, stored = first_frame_gray(rotated_clip), first_frame_gray(shared_data / SOURCE)
+    np.testing.assert_array_equal(shown, np.rot90(stored, probe.rotation_deg // 90))
+
+
+@pytest.mark.parametrize("sidecar, expected_by_rotation", [
+    # sensor-frame numbers (landscape size on a portrait video) are turned: fx <-> fy, and the centre moves:
+    # after 90 degrees counterclockwise a stored (x, y) is shown at (y, 384 - x); after 270 at (288 - y, x)
+    (SENSOR_SIDECAR, {90: (310.0, 300.0, 130.0, 204.0), 270: (310.0, 300.0, 158.0, 180.0)}),
+    # numbers stated for the displayed portrait frame are taken as they are
+    ({"fx": 310.0, "fy": 300.0, "cx": 130.0, "cy": 204.0, "width": 288, "height": 384},
+     {90: (310.0, 300.0, 130.0, 204.0), 270: (310.0, 300.0, 130.0, 204.0)}),
+], ids=["sensor-frame", "display-frame"])
+def test_sidecar_intrinsics_on_a_rotated_video_are_rotated_not_stretched(rotated_clip, tmp_path, sidecar,
+                                                                        expected_by_rotation):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    clip = inbox / rotated_clip.name
+    shutil.copy(rotated_clip, clip)
+    clip.with_suffix(".json").write_text(json.dumps(sidecar))
+    layout = DataLayout(tmp_path / "data")
+    outcome = ingest_file(clip, layout)
+    assert outcome.status == "new", outcome.reason
+
+    meta = build_raw_clip(layout, outcome.video_id, NormaliseSettings(), default_fov_deg=60.0)
+    intrinsics = meta.intrinsics
+    assert (meta.clip.width, meta.clip.height) == (intrinsics.width, intrinsics.height) == (288, 384)
+    assert intrinsics.source == "sidecar_pinhole"
+    expected = expected_by_rotation[meta.source.rotation_deg]
+    assert (intrinsics.fx, intrinsics.fy, intrinsics.cx, intrinsics.cy) == pytest.approx(expected)
