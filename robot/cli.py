@@ -87,10 +87,11 @@ def policy(url: str) -> None:
 @click.argument("bundle_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_url
 @_token_env
-def deploy(bundle_path: Path, url: str, token_env: str) -> None:
+@click.option("--force", is_flag=True, help="Deploy even a bundle built before the active one (going back).")
+def deploy(bundle_path: Path, url: str, token_env: str, force: bool) -> None:
     """Upload a signed bundle; the controller checks it and swaps it in, or says which check failed."""
     try:
-        result = _client(url, token_env).deploy(bundle_path)
+        result = _client(url, token_env).deploy(bundle_path, force=force)
     except VitraError as exc:
         raise _fail(exc) from exc
     click.echo(f"active bundle: {result['bundle_id']}")

@@ -43,22 +43,24 @@ class DeployClient:
         """The Prometheus text exposition."""
         return self._request("GET", "/metrics").text
 
-    def deploy(self, bundle_path: Path) -> dict[str, Any]:
-        """Upload a bundle; returns /policy after the swap, raises ControllerError with the failed check."""
+    def deploy(self, bundle_path: Path, force: bool = False) -> dict[str, Any]:
+        """Upload a bundle; returns /policy after the swap, raises ControllerError with the failed check.
+        `force` deploys a bundle built before the active one (refused otherwise, check "version")."""
         data = Path(bundle_path).read_bytes()
-        return self._request("POST", "/deploy", data=data, headers={"Content-Type": "application/x-tar"}).json()
+        return self._request("POST", "/deploy", data=data, headers={"Content-Type": "application/x-tar"},
+                             params={"force": "true"} if force else None).json()
 
     def rollback(self) -> dict[str, Any]:
         return self._request("POST", "/rollback").json()
 
     def _request(self, method: str, path: str, accept: tuple[int, ...] = (200,), headers: dict[str, str] | None = None,
-                 data: bytes | None = None) -> requests.Response:
+                 data: bytes | None = None, params: dict[str, str] | None = None) -> requests.Response:
         url = self.url + path
         headers = dict(headers or {})
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
-            response = requests.request(method, url, data=data, headers=headers, timeout=self.timeout_s)
+            response = requests.request(method, url, data=data, headers=headers, params=params, timeout=self.timeout_s)
         except requests.RequestException as exc:
             raise ControllerError(url, None, str(exc)) from exc
         if response.status_code not in accept:

@@ -15,10 +15,9 @@ over the manifest vouches for every byte of the bundle.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from vitra_core.model.config import POLICY_FILES, PolicySpec
 from vitra_core.model.normaliser import Normaliser
@@ -65,7 +64,7 @@ class BundleManifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format_version: Literal[1] = FORMAT_VERSION
-    created_at: datetime
+    created_at: AwareDatetime = Field(description="when the bundle was built; deploys never go back in it unless forced")
     lineage: BundleLineage
     spec: PolicySpec
     normaliser: Normaliser

@@ -41,7 +41,8 @@ class DeploySettings(_Section):
     store_dir: Path = Path(".vitra/controller")
     keep_bundles: int = Field(3, ge=2, description="the active bundle and older ones kept for POST /rollback")
     max_bundle_bytes: int = Field(256 * 1024 * 1024, gt=0)
-    smoke_latency_budget_s: float = Field(2.0, gt=0, description="the smoke inference must answer within this")
+    smoke_latency_budget_s: float = Field(2.0, gt=0, description="the smoke inference must answer within this, and "
+                                                                  "within the watchdog's bound (max_policy_latency_s)")
 
 
 class ControllerConfig(_Section):
@@ -57,11 +58,27 @@ class ControllerConfig(_Section):
 
     @model_validator(mode="after")
     def _watchdog_outlasts_a_replan(self) -> ControllerConfig:
-        replan_s = self.loop.execute_steps / self.loop.policy_hz
-        if self.safety.watchdog_timeout_s <= replan_s:
+        if self.safety.watchdog_timeout_s <= self.replan_s:
             raise ValueError(f"safety.watchdog_timeout_s ({self.safety.watchdog_timeout_s}) must exceed the re-plan "
-                             f"interval loop.execute_steps / loop.policy_hz ({replan_s:.3f} s), or every plan times out")
+                             f"interval loop.execute_steps / loop.policy_hz ({self.replan_s:.3f} s), or every plan times out")
         return self
+
+    @property
+    def replan_s(self) -> float:
+        return self.loop.execute_steps / self.loop.policy_hz
+
+    @property
+    def max_policy_latency_s(self) -> float:
+        """The slowest predict() whose plans reach the hand before the watchdog holds it: the next plan is asked
+        max(re-plan interval, latency) after one was observed and lands a latency later, so a plan is
+        max(replan, latency) + latency old when replaced, which must stay within watchdog_timeout_s."""
+        watchdog_s = self.safety.watchdog_timeout_s
+        return min(watchdog_s - self.replan_s, watchdog_s / 2)
+
+    @property
+    def smoke_budget_s(self) -> float:
+        """What the smoke inference must answer within: the configured budget, bounded by the watchdog."""
+        return min(self.deploy.smoke_latency_budget_s, self.max_policy_latency_s)
 
     def resolve(self, path: Path) -> Path:
         path = Path(path).expanduser()

@@ -1,9 +1,14 @@
 """Deploy, roll back and restore policy bundles: every check first, then one atomic swap.
 
 Deploy order: size, paths, signature, hashes, schema (`robot.bundle.verify_archive`), compatibility
-with this hand, smoke inference on a live observation within the latency budget; only then is the
-bundle committed to the store (the persisted pointer) and handed to the planner. Any failure raises
-`BundleRejected` and leaves the running policy, the store and the pointer as they were.
+with this hand, not older than the active bundle (unless forced), smoke inference on a live observation
+within the latency budget; only then is the bundle committed to the store (the persisted pointer) and
+handed to the planner. Any failure raises `BundleRejected` and leaves the running policy, the store and
+the pointer as they were.
+
+The smoke budget is a deadline: predict() runs on a thread of its own and is abandoned (left to finish
+alone, its answer dropped) when the budget passes, so a slow policy never holds the deploy lock, nor a
+rollback waiting behind it, longer than the budget.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -30,10 +37,12 @@ from vitra_core.episodes.state_layout import ACTION_DIM
 from vitra_core.model import PolicySpec, VLAPolicy
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COMPATIBILITY_CHECK = "compatibility"
 SMOKE_CHECK = "smoke"
 ROLLBACK_CHECK = "rollback"
+VERSION_CHECK = "version"
 # What the policy adapter (C2) feeds and reads: both hands' 51-number states, a two-hand mask, fov in degrees.
 ADAPTER_SPEC = {"state_dim": ACTION_DIM, "mask_dim": len(STATE_MASK), "action_dim": ACTION_DIM,
                 "action_space": "human_hands_2x51", "fov_units": "deg"}
@@ -59,11 +68,39 @@ def check_compatibility(spec: PolicySpec, execute_steps: int) -> None:
                                                   f"controller's execute_steps {execute_steps}")
 
 
+def check_not_older(new: BundleManifest, active: BundleManifest) -> None:
+    """Raise BundleRejected("version") if `new` was built before `active` (anti-rollback: an old bundle stays
+    validly signed forever, so replaying it must not silently undo a newer one). The order is the signed
+    `created_at`; model versions are free-form names and are only shown. Going back is what POST /rollback
+    or a forced deploy is for."""
+    if new.created_at < active.created_at:
+        raise BundleRejected(VERSION_CHECK, f"the bundle was built {new.created_at.isoformat()} "
+                                            f"({new.lineage.model_name} {new.lineage.model_version}), before the active "
+                                            f"one ({active.created_at.isoformat()}, {active.lineage.model_name} "
+                                            f"{active.lineage.model_version}); roll back, or deploy with force to go back")
+
+
+def _in_daemon_thread(call: Callable[[], T], name: str) -> Future[T]:
+    """`call()` on a daemon thread of its own: a caller may stop waiting for it, and a hung call never keeps
+    the process from exiting."""
+    answer: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            answer.set_result(call())
+        except BaseException as exc:  # handed to the waiter, if it still waits
+            answer.set_exception(exc)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return answer
+
+
 class Deployer:
     """Owns the store and the active bundle; one deploy or rollback at a time."""
 
     def __init__(self, store: BundleStore, trusted_keys: Mapping[str, Ed25519PublicKey], settings: DeploySettings,
-                 planner: Planner, loop: ControlLoop, metrics: ControllerMetrics, execute_steps: int):
+                 planner: Planner, loop: ControlLoop, metrics: ControllerMetrics, execute_steps: int,
+                 smoke_budget_s: float):
         self.store = store
         self.trusted_keys = dict(trusted_keys)
         self.settings = settings
@@ -71,6 +108,7 @@ class Deployer:
         self.loop = loop
         self.metrics = metrics
         self.execute_steps = execute_steps
+        self.smoke_budget_s = smoke_budget_s
         self.active: ActiveBundle | None = None
         self.restore_error: str | None = None
         self._lock = threading.Lock()
@@ -98,12 +136,15 @@ class Deployer:
             self.restore_error = f"active bundle {bundle_id} not restored: {exc}"
             log.error(self.restore_error)
 
-    def deploy(self, data: bytes) -> ActiveBundle:
-        """Check the bundle archive `data` in order, then commit and swap it in; raise BundleRejected otherwise."""
+    def deploy(self, data: bytes, force: bool = False) -> ActiveBundle:
+        """Check the bundle archive `data` in order, then commit and swap it in; raise BundleRejected otherwise.
+        `force` deploys a bundle older than the active one."""
         with self._lock:
             try:
                 verified = verify_archive(data, self.trusted_keys, self.settings.max_bundle_bytes)
                 check_compatibility(verified.manifest.spec, self.execute_steps)
+                if self.active is not None and not force:
+                    check_not_older(verified.manifest, self.active.manifest)
                 staged = self.store.stage(verified.members)
                 try:
                     policy = self._load(staged / POLICY_DIR, verified.manifest.spec)
@@ -162,7 +203,7 @@ class Deployer:
 
     def _smoke(self, policy: VLAPolicy) -> float:
         """One predict() on a live observation: a finite chunk of the spec's length, mappable to commands,
-        within the latency budget; returns its latency in seconds."""
+        within the smoke budget (a deadline); returns its latency in seconds."""
         try:
             observation = self.loop.request_observation().result(timeout=_OBSERVATION_TIMEOUT_S)
         except FutureTimeout as exc:
@@ -170,18 +211,20 @@ class Deployer:
                                               f"(control loop: {self.loop.error or 'not ticking'})") from exc
         inputs = self.planner.to_inputs(observation)
         started = time.perf_counter()
+        answer = _in_daemon_thread(lambda: inputs.predict(policy), "smoke-inference")
+        if not wait([answer], timeout=self.smoke_budget_s).done:
+            raise BundleRejected(SMOKE_CHECK, f"smoke inference did not answer within {self.smoke_budget_s:.3g} s "
+                                              f"(deploy.smoke_latency_budget_s {self.settings.smoke_latency_budget_s:g} s, "
+                                              f"bounded by the watchdog: a slower policy's plans would only be held); "
+                                              f"abandoned")
         try:
-            chunk = inputs.predict(policy)
+            chunk = answer.result()
             self.planner.to_plan(chunk, 0.0)
             if len(chunk) != policy.spec.chunk_size:
                 raise ValueError(f"predict() returned {len(chunk)} rows, the spec's chunk_size is {policy.spec.chunk_size}")
         except Exception as exc:  # the smoke test exists to catch whatever a new policy does wrong
             raise BundleRejected(SMOKE_CHECK, f"smoke inference failed: {type(exc).__name__}: {exc}") from exc
-        elapsed_s = time.perf_counter() - started
-        if elapsed_s > self.settings.smoke_latency_budget_s:
-            raise BundleRejected(SMOKE_CHECK, f"smoke inference took {elapsed_s:.3f} s, over the budget of "
-                                              f"{self.settings.smoke_latency_budget_s} s")
-        return elapsed_s
+        return time.perf_counter() - started
 
     def _activate(self, verified: VerifiedBundle, policy: VLAPolicy) -> ActiveBundle:
         self.active = ActiveBundle(verified.bundle_id, verified.manifest, verified.key_id, policy)

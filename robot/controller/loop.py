@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from robot.controller.metrics import ControllerMetrics
 from robot.controller.planner import Planner
 from robot.drivers.base import HandDriver, Observation
-from robot.safety import CommandArrays, FilterResult, SafetyFilter
+from robot.safety import WATCHDOG, CommandArrays, FilterResult, SafetyFilter
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class ControlLoop:
         self.ticks = 0
         self.overruns = 0
         self.last_command: CommandArrays | None = None
+        self.last_watchdog_s: float | None = None  # when the watchdog last held the hand for a silent policy
         self.last_observation: Observation | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -117,6 +118,8 @@ class ControlLoop:
             result = FilterResult(safety.hold(), ())
         for reason in result.interventions:
             self.metrics.safety_interventions.labels(reason).inc()
+        if WATCHDOG in result.interventions:
+            self.last_watchdog_s = now_s
         result.command.to_command(safety.joint_names).send(self.driver)
         self.last_command = result.command
         self.metrics.loop_ticks.inc()

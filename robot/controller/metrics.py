@@ -31,6 +31,8 @@ class ControllerMetrics:
                                           buckets=_LATENCY_BUCKETS_S, registry=r)
         self.policy_errors = Counter("vitra_controller_policy_errors", "predict() calls that failed or returned "
                                                                         "no usable chunk", registry=r)
+        self.policy_timeouts = Counter("vitra_controller_policy_timeouts", "predict() calls abandoned past their "
+                                                                            "deadline", registry=r)
         self.safety_interventions = Counter("vitra_controller_safety_interventions", "commands changed by the safety "
                                                                                       "filter", ["reason"], registry=r)
         self.deploys = Counter("vitra_controller_deploys", "bundles deployed", registry=r)

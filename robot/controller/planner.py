@@ -11,6 +11,12 @@ compensation: the labels already hold what the demonstrator commanded). A chunk 
 past `execute_steps` until the next one arrives; past its last row there is nothing to propose and
 the safety filter's watchdog holds. C2's `ChunkExecutor` does the same synchronously (predict inside
 `step`), which a fixed-rate loop cannot afford; its building blocks are reused here.
+
+A predict() still running after `predict_deadline_s` (the watchdog timeout: its answer could only be held)
+or when another policy is swapped in is abandoned: its worker thread is left to finish alone and its
+answer dropped, and a fresh worker takes the next request, so a hung policy never keeps a good one from
+planning. Python cannot stop a thread, so a policy whose abandoned predict() has not returned is not asked
+again (one stuck thread per policy at most); the watchdog holds the hand meanwhile.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,34 +78,48 @@ class _Request:
     policy: Policy
 
 
+class _Worker:
+    """One thread running the predict() requests put on its queue, one at a time."""
+
+    def __init__(self, work: Callable[[_Worker], None]):
+        self.requests: queue.Queue[_Request | None] = queue.Queue(maxsize=1)
+        self.busy: _Request | None = None  # the request being answered
+        self.busy_since_s = 0.0
+        self.thread = threading.Thread(target=work, args=(self,), name="policy-worker", daemon=True)
+        self.thread.start()
+
+
 class Planner:
     """The active policy and its latest plan; one worker thread runs predict()."""
 
     def __init__(self, joint_names: Sequence[str], instruction: str, fov_deg: tuple[float, float], camera: str,
-                 policy_hz: float, execute_steps: int, metrics: ControllerMetrics):
+                 policy_hz: float, execute_steps: int, predict_deadline_s: float, metrics: ControllerMetrics):
         self.joint_names = list(joint_names)
         self.instruction = instruction
         self.fov_deg = fov_deg
         self.camera = camera
         self.policy_hz = policy_hz
         self.replan_after_s = execute_steps / policy_hz
+        self.predict_deadline_s = predict_deadline_s
         self.metrics = metrics
         self._lock = threading.Lock()
         self._policy: Policy | None = None
         self._generation = 0
+        self._stuck_generation: int | None = None  # a policy whose abandoned predict() has not returned yet
         self._plan: Plan | None = None
-        self._in_flight = False
         self._last_request_s: float | None = None
         self._activated_at_s = 0.0
-        self._requests: queue.Queue[_Request | None] = queue.Queue(maxsize=1)
-        self._thread = threading.Thread(target=self._work, name="policy-worker", daemon=True)
+        self._worker: _Worker | None = None
 
     def start(self) -> None:
-        self._thread.start()
+        self._worker = _Worker(self._work)
 
     def stop(self) -> None:
-        self._requests.put(None)
-        self._thread.join(timeout=10)
+        """End the worker once its predict() (if any) returns; a stuck one is a daemon and is left behind."""
+        worker = self._worker
+        if worker is not None:
+            worker.requests.put(None)
+            worker.thread.join(timeout=self.predict_deadline_s)
 
     @property
     def has_policy(self) -> bool:
@@ -108,6 +128,8 @@ class Planner:
     def set_policy(self, policy: Policy | None) -> None:
         """Swap the policy; the old one's plan (and any answer still on its way) is dropped."""
         with self._lock:
+            if self._worker is not None and self._worker.busy is not None:
+                self._abandon_worker()
             self._policy = policy
             self._generation += 1
             self._plan = None
@@ -125,22 +147,38 @@ class Planner:
         return Plan(observed_at_s, commands)
 
     def needs_observation(self, now_s: float) -> bool:
-        """Whether the loop should observe and `submit` now: a policy is active, none is thinking, and nothing
-        was asked yet or `execute_steps` rows have passed since the last request (a failing policy is
-        asked again at the same pace, not every tick)."""
+        """Whether the loop should observe and `submit` now: a policy is active and can be asked, none is
+        thinking, and nothing was asked yet or `execute_steps` rows have passed since the last request (a
+        failing policy is asked again at the same pace, not every tick). A predict() past its deadline is
+        abandoned here."""
         with self._lock:
-            if self._policy is None or self._in_flight:
+            worker = self._worker
+            if worker is not None and worker.busy is not None and now_s - worker.busy_since_s > self.predict_deadline_s:
+                log.error("policy predict() has not answered within %.3f s; abandoned, holding the hand",
+                          self.predict_deadline_s)
+                self.metrics.policy_timeouts.inc()
+                self._stuck_generation = worker.busy.generation
+                self._abandon_worker()
+            if not self._can_ask():
                 return False
             return self._last_request_s is None or now_s - self._last_request_s >= self.replan_after_s
 
     def submit(self, observation: Observation, observed_at_s: float) -> None:
         with self._lock:
-            if self._policy is None or self._in_flight:
+            if not self._can_ask():
                 return
-            self._in_flight = True
             self._last_request_s = observed_at_s
             request = _Request(self.to_inputs(observation), observed_at_s, self._generation, self._policy)
-        self._requests.put(request)
+            self._worker.busy, self._worker.busy_since_s = request, time.monotonic()
+            self._worker.requests.put(request)
+
+    def _can_ask(self) -> bool:
+        return (self._policy is not None and self._worker is not None and self._worker.busy is None
+                and self._stuck_generation != self._generation)
+
+    def _abandon_worker(self) -> None:
+        """Leave the busy worker to finish its predict() alone (its answer is dropped); a fresh one takes over."""
+        self._worker = _Worker(self._work)
 
     def proposal(self, now_s: float) -> tuple[CommandArrays | None, float]:
         """The command the active plan asks for at `now_s` (None past its end) and when it was observed;
@@ -150,8 +188,8 @@ class Planner:
             return None, self._activated_at_s
         return plan.at(now_s, self.policy_hz), plan.observed_at_s
 
-    def _work(self) -> None:
-        while (request := self._requests.get()) is not None:
+    def _work(self, worker: _Worker) -> None:
+        while (request := worker.requests.get()) is not None:
             plan = None
             started = time.perf_counter()
             try:
@@ -162,6 +200,10 @@ class Planner:
             finally:
                 self.metrics.observe_latency(time.perf_counter() - started)
             with self._lock:
+                if worker is not self._worker:  # abandoned meanwhile: this policy may be asked again, nothing more
+                    if self._stuck_generation == request.generation:
+                        self._stuck_generation = None
+                    return
                 if plan is not None and request.generation == self._generation:
                     self._plan = plan
-                self._in_flight = False
+                worker.busy = None

@@ -28,8 +28,9 @@ class ControllerProcess:
     """Start, stop (SIGTERM) or kill (SIGKILL) one controller; its output goes to `log_path`."""
 
     def __init__(self, config_path: Path, token: str, token_env: str, port: int | None = None,
-                 log_dir: Path | None = None):
+                 log_dir: Path | None = None, module: str = "robot.cli"):
         self.config_path = config_path
+        self.module = module  # the CLI module run with `python -m`: tests substitute one that wraps it
         self.token = token
         self.token_env = token_env
         self.port = port or free_port()
@@ -45,7 +46,7 @@ class ControllerProcess:
     def start(self, accept_degraded: bool = False) -> ControllerProcess:
         """Start and wait until /health is ok, or with `accept_degraded` until it answers with the loop ticking."""
         env = {**os.environ, self.token_env: self.token, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-        command = [sys.executable, "-m", "robot.cli", "controller", "serve", "--config", str(self.config_path),
+        command = [sys.executable, "-m", self.module, "controller", "serve", "--config", str(self.config_path),
                    "--port", str(self.port)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

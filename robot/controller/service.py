@@ -20,7 +20,8 @@ from vitra_core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-# /health turns "degraded" when the loop has not ticked for this long (a stalled or dead loop).
+# /health turns "degraded" when the loop has not ticked for this long (a stalled or dead loop), and stays so
+# this long after the watchdog last held the hand for want of a fresh plan.
 _STALE_TICK_S = 1.0
 
 
@@ -65,9 +66,10 @@ class Controller:
         joints = driver.actuated_joints
         self.planner = Planner([j.name for j in joints], config.loop.instruction or task_instruction(config.driver),
                                driver.camera_fov_deg(camera), camera, config.loop.policy_hz, config.loop.execute_steps,
-                               self.metrics)
+                               config.safety.watchdog_timeout_s, self.metrics)
         self.safety = SafetyFilter(joints, config.safety, period_s=1.0 / config.loop.rate_hz)
-        self.deployer = Deployer(store, trusted, deploy, self.planner, self.loop, self.metrics, config.loop.execute_steps)
+        self.deployer = Deployer(store, trusted, deploy, self.planner, self.loop, self.metrics, config.loop.execute_steps,
+                                 config.smoke_budget_s)
         self.started_s = time.monotonic()
 
     @classmethod
@@ -90,6 +92,10 @@ class Controller:
         problems = [p for p in (self.loop.error, self.deployer.restore_error) if p]
         if tick_age_s is None or tick_age_s > _STALE_TICK_S:
             problems.append(f"control loop has not ticked for {tick_age_s if tick_age_s is not None else 'ever'} s")
+        held = self.loop.last_watchdog_s
+        if held is not None and time.monotonic() - held <= _STALE_TICK_S:
+            problems.append(f"the watchdog is holding the hand: the active policy has no plan younger than "
+                            f"{self.config.safety.watchdog_timeout_s} s (predict() too slow, failing or hung)")
         active = self.deployer.active
         return {
             "status": "degraded" if problems else "ok",

@@ -68,7 +68,7 @@ def test_the_controller_sends_a_chunk_of_dataset_actions_as_the_demonstrators_co
     record = record_episode(driver, seed=0)
     names = [joint.name for joint in driver.actuated_joints]
     planner = Planner(names, record.instruction, (45.0, 45.0), "scene", policy_hz=record.fps, execute_steps=8,
-                      metrics=ControllerMetrics())
+                      predict_deadline_s=1.0, metrics=ControllerMetrics())
     t = 15  # the fingers are closing on the can: commands lead the observed pose here
     plan = planner.to_plan(record_action(record)[t : t + CHUNK_SIZE, :102], observed_at_s=100.0)
     for i in range(CHUNK_SIZE):

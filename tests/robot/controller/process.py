@@ -27,6 +27,6 @@ def write_config(folder: Path, public_key: Path, **sections: dict) -> Path:
     return path
 
 
-def controller_process(config_path: Path, token: str) -> ControllerProcess:
-    """A controller reading its token from TOKEN_ENV."""
-    return ControllerProcess(config_path, token, TOKEN_ENV)
+def controller_process(config_path: Path, token: str, module: str = "robot.cli") -> ControllerProcess:
+    """A controller reading its token from TOKEN_ENV, run as `python -m <module> controller serve`."""
+    return ControllerProcess(config_path, token, TOKEN_ENV, module=module)
