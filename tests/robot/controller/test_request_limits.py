@@ -3,6 +3,7 @@ limit, without reading it, and goes on serving."""
 
 from __future__ import annotations
 
+import select
 import socket
 from pathlib import Path
 
@@ -46,30 +47,32 @@ def send_huge_header(port: int, header_bytes: int) -> bytes:
             return b""
 
 
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (a refusal closes it)."""
+    answer = b""
+    try:
+        while chunk := sock.recv(65536):
+            answer += chunk
+    except (ConnectionResetError, TimeoutError):
+        pass
+    return answer
+
+
 def send_chunked_body(port: int, path: str, body_bytes: int) -> tuple[bytes, int]:
     """POST `path` with a chunked body of `body_bytes`, reading the answer as soon as there is one;
-    return (the answer, how many body bytes the server let us send before it hung up or answered)."""
-    answer, sent = b"", 0
+    return (the answer, how many body bytes the server let us send before it answered or hung up)."""
+    sent = 0
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken\r\n"
                      "Transfer-Encoding: chunked\r\n\r\n".encode())
         chunk = b"a" * 65536
         try:
-            while sent < body_bytes and not answer:
+            while sent < body_bytes and not select.select([sock], [], [], 0)[0]:  # until answered
                 sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 sent += len(chunk)
-                try:
-                    answer = sock.recv(4096, socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    pass
         except (BrokenPipeError, ConnectionResetError):
             pass
-        if not answer:
-            try:
-                answer = sock.recv(4096)
-            except (ConnectionResetError, TimeoutError):
-                pass
-    return answer, sent
+        return read_until_closed(sock), sent
 
 
 def peak_rss_kib(pid: int) -> int:
