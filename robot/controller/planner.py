@@ -90,7 +90,7 @@ class _Worker:
 
 
 class Planner:
-    """The active policy and its latest plan; one worker thread runs predict()."""
+    """The active policy and its latest plan; one worker thread at a time runs predict() (see the module doc)."""
 
     def __init__(self, joint_names: Sequence[str], instruction: str, fov_deg: tuple[float, float], camera: str,
                  policy_hz: float, execute_steps: int, predict_deadline_s: float, metrics: ControllerMetrics):
