@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from robot.controller.config import load_controller_config
+from robot.controller.config import ControllerConfig, load_controller_config
 from robot.controller.deployer import check_compatibility
 from robot.controller.planner import Plan
 from robot.bundle import BundleRejected
@@ -69,3 +69,15 @@ def test_a_bad_controller_config_names_the_file_and_key(tmp_path, text, message)
     with pytest.raises(ConfigError, match=message) as caught:
         load_controller_config(path)
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("watchdog_s, smoke_s, bound_s, budget_s", [
+    (1.0, 2.0, 0.5, 0.5),  # the shipped config: two latencies must fit the watchdog, so 0.5 s, not the 2 s asked
+    (0.6, 2.0, 0.2, 0.2),  # a short watchdog: a plan asked 0.4 s after the last must land within 0.2 s
+    (4.0, 1.0, 2.0, 1.0),  # a long watchdog: the configured budget is the tighter one
+])
+def test_the_smoke_budget_is_bounded_by_what_the_watchdog_lets_a_plan_take(watchdog_s, smoke_s, bound_s, budget_s):
+    config = ControllerConfig(safety={"watchdog_timeout_s": watchdog_s}, deploy={"smoke_latency_budget_s": smoke_s})
+    assert config.replan_s == pytest.approx(0.4)
+    assert config.max_policy_latency_s == pytest.approx(bound_s)
+    assert config.smoke_budget_s == pytest.approx(budget_s)
