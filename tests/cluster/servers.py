@@ -104,7 +104,7 @@ def postgres(bin_dir: Path, databases: list[str]) -> Iterator[Postgres]:
     As root it runs as the `postgres` system user, in a folder of its own under /tmp (pytest's tmp_path
     is private to root)."""
     run_as = {"user": POSTGRES_USER} if os.getuid() == 0 else {}
-    root = Path(tempfile.mkdtemp(prefix="vitra-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="vitra-pg-", dir="/tmp" if run_as else None))  # not a root-only TMPDIR
     data, log, port = root / "data", root / "postgres.log", free_port()
     log.touch()
     if run_as:
@@ -114,8 +114,10 @@ def postgres(bin_dir: Path, databases: list[str]) -> Iterator[Postgres]:
     try:
         server = Postgres(port, subprocess.run([bin_dir / "postgres", "--version"], check=True, capture_output=True,
                                                text=True).stdout.strip())
-        subprocess.run([bin_dir / "initdb", "-D", data, "-U", server.superuser, "--auth=trust", "-E", "UTF8",
-                        "--no-sync"], check=True, capture_output=True, cwd=root, **run_as)
+        initdb = subprocess.run([bin_dir / "initdb", "-D", data, "-U", server.superuser, "--auth=trust", "-E", "UTF8",
+                                 "--no-sync"], capture_output=True, text=True, cwd=root, **run_as)
+        if initdb.returncode:
+            raise RuntimeError(f"initdb failed ({initdb.returncode}): {initdb.stderr}")
         settings = {"listen_addresses": "127.0.0.1", "port": port, "unix_socket_directories": root,
                     "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}  # throwaway data
         args = [bin_dir / "postgres", "-D", data, *(f"-c{k}={v}" for k, v in settings.items())]
