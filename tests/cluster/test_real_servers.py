@@ -24,6 +24,7 @@ from tests.cluster.conftest import SERVER_VERSIONS
 from tests.conftest import REPO_ROOT
 from tests.dagster.test_model_to_controller import CLIPS, TINY_TRAINING, metadata_of
 from tests.inbox_inputs import store_video
+from vitra_core.config import load_config
 
 CONFIGS = REPO_ROOT / "configs"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "loopback", "AWS_SECRET_ACCESS_KEY": "loopback", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -86,15 +87,16 @@ def cluster_servers(request, tmp_path_factory):
         yield types.SimpleNamespace(pg=pg, s3=s3, mlflow=mlflow_url)
 
 
-def cluster_overrides(root: Path, servers_, instance_yaml: Path) -> dict[str, str | None]:
-    cluster = yaml.safe_load((CONFIGS / "cluster.yaml").read_text())
+def cluster_overrides(root: Path, running: types.SimpleNamespace, instance_yaml: Path) -> dict[str, str]:
+    """configs/cluster.yaml on this machine: paths under `root`, the servers on loopback, no Kubernetes."""
+    postgres_url = load_config("cluster", CONFIGS, environ={}).dagster.postgres_url
     return {
         "paths.data_root": str(root / "data"), "paths.inbox": str(root / "data" / "inbox"),
         "paths.runs": str(root / "runs"), "paths.log_file": str(root / ".vitra" / "vitra.log"),
         "dvc.repo_root": str(root),
-        "mlflow.tracking_uri": servers_.mlflow,
+        "mlflow.tracking_uri": running.mlflow,
         "dagster.home": str(root / "dagster_home"), "dagster.instance_yaml": str(instance_yaml),
-        "dagster.postgres_url": on_loopback(cluster["dagster"]["postgres_url"], servers_.pg.port),
+        "dagster.postgres_url": on_loopback(postgres_url, running.pg.port),
         "dagster.executor.kind": "multiprocess",
         **{f"pretrain.{k}": v for k, v in TINY_TRAINING.items()},
     }
@@ -126,7 +128,6 @@ def test_two_clips_episodes_and_training_land_in_postgres_s3_and_the_mlflow_serv
     from vitra_assets.instance import project_instance
     from vitra_assets.pretrained_vla import pretrained_vla
     from vitra_assets.resources import VitraConfigResource
-    from vitra_core.config import load_config
     from vitra_core.training.pretrain import PRETRAINED_DIR
     from vitra_core.training.tracking import CANDIDATE, download_policy
 
@@ -155,8 +156,10 @@ def test_two_clips_episodes_and_training_land_in_postgres_s3_and_the_mlflow_serv
     assert all(result.success for result in results)
     pretrained = metadata_of(results[-1], "pretrained_vla")
 
-    # Dagster: the runs, their events and the partitions are rows in Postgres
+    # Dagster: the runs, their events and the partitions are rows in Postgres, beside the schedule storage
     pg = cluster_servers.pg
+    tables = {row[0] for row in query(pg, "dagster", "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"runs", "event_logs", "dynamic_partitions", "instigators", "jobs", "job_ticks"} <= tables
     runs = dict(query(pg, "dagster", "SELECT run_id, status FROM runs"))
     assert runs == {result.run_id: "SUCCESS" for result in results}
     materialized = dict(query(pg, "dagster", "SELECT asset_key, count(*) FROM event_logs "
