@@ -143,7 +143,7 @@ def test_each_configurable_class_config_fits_its_class_schema(instance_yaml):
 def test_instance_agrees_with_the_profile(cluster, instance_yaml):
     url = urlparse(cluster.dagster.postgres_url)
     db = instance_yaml["storage"]["postgres"]["postgres_db"]
-    assert (db["hostname"], db["port"], db["db_name"]) == (url.hostname, url.port, url.path[1:])
+    assert (db["scheme"], db["hostname"], db["port"], db["db_name"]) == (url.scheme, url.hostname, url.port, url.path[1:])
     assert db["username"] == url.username
     assert instance_yaml["run_coordinator"]["config"]["max_concurrent_runs"] == cluster.dagster.max_concurrent_runs
     launcher = instance_yaml["run_launcher"]["config"]
@@ -169,7 +169,7 @@ def test_mlflow_server_serves_the_profiles_tracking_uri_and_artifact_root(cluste
     assert tracking.hostname.split(".")[:2] == [service["metadata"]["name"], "vitra"]
     assert service["spec"]["ports"][0]["port"] == tracking.port == int(option["--port"])
     assert option["--default-artifact-root"] == cluster.mlflow.artifact_location and "--no-serve-artifacts" in args
-    assert option["--backend-store-uri"].startswith("postgresql://")
+    assert option["--backend-store-uri"].startswith("postgresql+psycopg2://")  # the driver in the image
     assert tracking.netloc in option["--allowed-hosts"].split(",")
     assert deployment["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
 

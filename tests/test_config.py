@@ -14,6 +14,7 @@ def test_default_profile_is_embedded_and_resolves_paths_against_the_project():
     assert cfg.inbox_dir == CONFIGS.parent / "data" / "inbox"
     assert cfg.mlflow_tracking_uri == f"sqlite:///{CONFIGS.parent / '.vitra' / 'mlflow.db'}"
     assert cfg.dvc_remote_url == str(CONFIGS.parent / ".vitra" / "dvc-remote")
+    assert cfg.mlflow_artifact_location == (CONFIGS.parent / ".vitra" / "mlartifacts").as_uri()
     assert cfg.dagster.storage == "sqlite"
     assert cfg.normalise.target_fps == 30 and cfg.normalise.max_long_side_px == 720
 
@@ -22,7 +23,8 @@ def test_cluster_profile_extends_default_with_s3_mlflow_server_and_postgres():
     cfg = load_config("cluster", CONFIGS, environ={})
     assert cfg.dvc_remote_url.startswith("s3://")
     assert cfg.mlflow_tracking_uri.startswith("http://")
-    assert cfg.dagster.storage == "postgres" and cfg.dagster.postgres_url.startswith("postgresql://")
+    assert cfg.mlflow_artifact_location == "s3://vitra-ops-data/mlflow"  # a URL stays one, not a local path
+    assert cfg.dagster.storage == "postgres" and cfg.dagster.postgres_url.startswith("postgresql+psycopg2://")
     assert cfg.normalise.target_fps == 30  # inherited from default.yaml
 
 

@@ -73,7 +73,7 @@ class DvcConfig(_Section):
 
 class MlflowConfig(_Section):
     tracking_uri: str = "sqlite:///.vitra/mlflow.db"
-    artifact_location: str = ".vitra/mlartifacts"
+    artifact_location: str = Field(".vitra/mlartifacts", description="a local folder, or s3://, gs:// ...")
 
 
 class ExecutorConfig(_Section):
@@ -201,8 +201,10 @@ class VitraConfig(_Section):
         return self.resolve(self.paths.log_file)
 
     @property
-    def mlflow_artifact_location(self) -> Path:
-        return self.resolve(self.mlflow.artifact_location)
+    def mlflow_artifact_location(self) -> str:
+        """Artifact root of new experiments: a URL (s3://...) as is, a local folder as an absolute file URI."""
+        location = self.mlflow.artifact_location
+        return location if "://" in location else self.resolve(location).as_uri()
 
     @property
     def mlflow_tracking_uri(self) -> str:

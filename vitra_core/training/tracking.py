@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vitra_core.errors import VitraError
 from vitra_core.training.promotion import PromotionGate
@@ -41,7 +41,7 @@ class TrackingTarget(BaseModel):
     """Where runs and models go: the tracking URI and, for a new experiment, its artifact root."""
 
     uri: str
-    artifact_location: Path | None = None
+    artifact_location: str | Path | None = Field(None, description="a URL (s3://...) or a local folder")
 
 
 def tracking_target(cfg: "VitraConfig") -> TrackingTarget:
@@ -161,17 +161,18 @@ class TrainingRun:
                 name=POLICY_ARTIFACT, python_model=str(PYFUNC_LOADER), artifacts={POLICY_ARTIFACT: str(policy_dir)},
                 signature=_any_image_size(infer_signature(inputs, outputs)), pip_requirements=["vitra-ops"],
             )
-        version = self.client.create_model_version(model_name, info.model_uri, run_id=self.run_id)
+        version = self.client.create_model_version(model_name, info.model_uri, run_id=self.run_id, model_id=info.model_id)
         self.client.set_registered_model_alias(model_name, CANDIDATE, version.version)
         return version
 
 
-def _experiment_id(client: MlflowClient, name: str, artifact_location: Path | None) -> str:
+def _experiment_id(client: MlflowClient, name: str, artifact_location: str | Path | None) -> str:
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
-    location = artifact_location.resolve().as_uri() if artifact_location else None
-    return client.create_experiment(name, artifact_location=location)
+    if isinstance(artifact_location, Path):
+        artifact_location = artifact_location.resolve().as_uri()
+    return client.create_experiment(name, artifact_location=artifact_location)
 
 
 @contextmanager
