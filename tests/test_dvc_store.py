@@ -1,3 +1,7 @@
+import hashlib
+import subprocess
+import sys
+
 import pytest
 
 from vitra_core.versioning.dvc_store import DvcError, DvcStore
@@ -32,3 +36,42 @@ def test_a_missing_stage_is_a_dvc_error_naming_it(tmp_project):
 def test_a_folder_that_is_not_a_dvc_repository_is_refused(tmp_path):
     with pytest.raises(DvcError, match="not a DVC repository"):
         DvcStore(tmp_path, "local", str(tmp_path / "remote"))
+
+
+def test_track_writes_the_dvc_file_dvc_add_writes_and_pushes_the_source(tmp_project):
+    raw = tmp_project.root / "data" / "raw"
+    raw.mkdir(parents=True)
+    ours, theirs = raw / "a.bin", raw / "b.bin"
+    ours.write_bytes(b"same bytes")
+    theirs.write_bytes(b"same bytes")
+    (tracked,) = store_for(tmp_project).track([ours])
+    subprocess.run([sys.executable, "-m", "dvc", "add", "-q", str(theirs)], cwd=tmp_project.root, check=True)
+    assert ours.with_name("a.bin.dvc").read_text() == theirs.with_name("b.bin.dvc").read_text().replace("b.bin", "a.bin")
+    assert tracked.md5 == hashlib.md5(b"same bytes").hexdigest() and tracked.size_bytes == 10
+    remote = tmp_project.root.parent / "dvc-remote" / "files" / "md5"
+    assert (remote / tracked.md5[:2] / tracked.md5[2:]).read_bytes() == b"same bytes"
+
+
+def test_tracking_a_changed_file_again_records_and_pushes_its_new_content(tmp_project):
+    source = tmp_project.root / "data" / "raw" / "a.bin"
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"first")
+    store = store_for(tmp_project)
+    first = store.track([source])[0].md5
+    source.write_bytes(b"second")
+    second = store.track([source])[0].md5
+    assert (first, second) == (hashlib.md5(b"first").hexdigest(), hashlib.md5(b"second").hexdigest())
+    assert second in source.with_name("a.bin.dvc").read_text()
+    dvc = [sys.executable, "-m", "dvc"]
+    subprocess.run(dvc + ["remote", "add", "-d", "local", tmp_project.config.dvc_remote_url], cwd=tmp_project.root, check=True)
+    status = subprocess.run(dvc + ["status", "-c"], cwd=tmp_project.root, capture_output=True, text=True, check=True)
+    assert "in sync" in status.stdout
+
+
+def test_a_file_inside_a_stage_output_is_refused_naming_the_output(tmp_project):
+    inside = tmp_project.root / "data" / "episodes" / "meta.json"
+    inside.parent.mkdir(parents=True)
+    inside.write_text("{}")
+    with pytest.raises(DvcError, match="overlaps DVC output"):
+        store_for(tmp_project).track([inside])
+    assert not inside.with_name("meta.json.dvc").exists()

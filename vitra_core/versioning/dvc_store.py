@@ -3,6 +3,12 @@
 The remote named in the project config wins over `.dvc/config`, so switching a local folder for S3
 is configuration. DVC calls are serialised with a file lock, because parallel runs (one per video
 partition) would otherwise trip over DVC's own repository lock.
+
+Tracking one file costs the same however many files the repository already tracks: `dvc add` builds
+DVC's whole repository index (it parses every `.dvc` file, ~3 ms each) to look for overlapping
+outputs, so `track` creates or updates the file's own single-file stage through DVC's stage API and
+checks overlaps against only what could overlap a file (its parent folders' `.dvc` files and
+`dvc.yaml`'s outs); `push` with explicit targets already reads only those (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -84,7 +90,11 @@ class DvcStore:
         paths = [Path(p).resolve() for p in paths]
         targets = [str(p) for p in paths]  # absolute: DVC resolves relative targets against the cwd
         with self._operation(f"dvc add/push of {', '.join(p.name for p in paths)}") as repo:
-            repo.add(targets)
+            from dvc.repo import lock_repo
+
+            with lock_repo(repo), repo.scm_context(quiet=True):
+                for path in paths:
+                    _add_file(repo, path)
             if self.push_enabled:
                 repo.push(targets=[f"{t}.dvc" for t in targets])
         return [self._tracked(p) for p in paths]
@@ -117,6 +127,36 @@ class DvcStore:
             size_bytes=int(out["size"]),
             remote=self.remote_url if self.push_enabled else None,
         )
+
+
+def _overlapping_outs(repo: "object", path: Path) -> list[str]:
+    """Outputs other than `path`'s own `.dvc` stage that contain or equal `path`: a parent folder tracked
+    by its own `.dvc` file, or an out of a `dvc.yaml` stage (this project keeps one, at the root)."""
+    from dvc.dvcfile import load_file
+
+    root = Path(repo.root_dir)
+    found = [str(parent) for parent in path.parents
+             if parent.is_relative_to(root) and parent != root and parent.with_name(parent.name + ".dvc").is_file()]
+    if (root / "dvc.yaml").is_file():
+        found += [str(out) for stage in load_file(repo, str(root / "dvc.yaml")).stages.values() for out in stage.outs
+                  if path == Path(out.fs_path) or path.is_relative_to(out.fs_path)]
+    return found
+
+
+def _add_file(repo: "object", path: Path) -> None:
+    """`dvc add path` without building the repository index: hash, cache and (re)write `path.dvc`."""
+    from dvc.dvcfile import load_file
+
+    if overlaps := _overlapping_outs(repo, path):
+        raise DvcError(f"cannot track {path}: it overlaps DVC output(s) {', '.join(overlaps)}")
+    dvc_file = path.with_name(path.name + ".dvc")
+    if dvc_file.is_file():
+        stage = load_file(repo, str(dvc_file)).stage
+    else:
+        stage = repo.stage.create(single_stage=True, validate=False, fname=str(dvc_file), wdir=str(path.parent),
+                                  outs=[path.name])
+    stage.add_outs()
+    stage.dump()
 
 
 def dvc_store_for(cfg: "VitraConfig") -> DvcStore:
