@@ -108,12 +108,12 @@ def captioned_videos(layout: DataLayout) -> list[str]:
 
 def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: QualitySettings) -> SyncReport:
     root = dataset_dir(layout)
-    known = DatasetMeta.load(root).videos if (root / "meta" / "info.json").exists() else {}
+    known = DatasetMeta.load(root).fingerprints() if (root / "meta" / "info.json").exists() else {}
     report = SyncReport()
     current = captioned_videos(layout)
     for video_id in current:
         fingerprint = input_fingerprint(layout, video_id, quality)
-        if known.get(video_id, {}).get("fingerprint") == fingerprint:
+        if known.get(video_id) == fingerprint:
             report.unchanged.append(video_id)
             continue
         (report.replaced if video_id in known else report.added).append(video_id)
@@ -123,9 +123,7 @@ def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: Qualit
         report.removed.append(video_id)
     if (root / "meta" / "info.json").exists():
         meta = DatasetMeta.load(root)
-        report.episodes = len(meta.episodes)
-        report.excluded = sum(len(record.get("excluded", [])) for record in meta.videos.values())
-        report.frames = sum(row["length"] for row in meta.episodes.values())
+        report.episodes, report.frames, report.excluded = meta.total_episodes, meta.total_frames, meta.excluded_count()
     return report
 
 

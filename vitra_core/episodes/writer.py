@@ -1,7 +1,7 @@
 """Add, replace or remove one source's episodes (a video's, or a batch of recordings) in the v3.0 dataset.
 
 Each source owns one file slot (lerobot_format.py): its data, video and meta/episodes files. Adding a
-source writes its three files; replacing it rewrites its own three in place (same slot); removing it
+source writes its three files, its own record and one index file (meta.py); replacing it rewrites its own three in place (same slot); removing it
 deletes them. LeRobot needs episode and frame numbers dense in file order, so when a replace or remove
 changes a source's episode or frame count, the sources after it are renumbered: their small data and
 meta/episodes parquet files get new `episode_index`/`index` values; their videos, the large files,
@@ -124,18 +124,20 @@ def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str
     """Stage one source's three files (or none when it has no episodes), our record of it, and the
     renumbering of the sources after it. `rows` are its episode rows (span fields, instruction...)."""
     started = time.perf_counter()
-    before = meta.numbering()
     previous = meta.videos.get(source_id)
+    before = meta.numbering() if previous else {}  # only a replace can move other sources
     slot = previous["slot"] if previous else meta.allocate_slot()
     old_indices = list(range(before[source_id].first_episode, before[source_id].first_episode
                              + before[source_id].episodes)) if previous else []
+    appended_at = (meta.total_episodes, meta.total_frames)  # a new source's slot is the last one
     content = [_content_stats(e, meta.fps, image, meta.settings.image_key) for e, image in zip(episodes, image_stats)]
     for row, rows_of in zip(rows, episodes):
         row.update(length=rows_of.length, task_index=rows_of.task_index,
                    **{HAND_STATS_KEY: stats_to_json({HAND_STATS_KEY: hand_state_stats(rows_of.state)})[HAND_STATS_KEY]})
     merged = stats_to_json(merge_dataset_stats(content)) if content else {}
     meta.videos[source_id] = {**(previous or {}), **record, "slot": slot, "episodes": rows, "stats": merged}
-    number = meta.numbering()[source_id]
+    number = meta.numbering()[source_id] if previous else SourceNumbering(
+        *appended_at, len(rows), sum(row["length"] for row in rows))
     size = meta.settings.chunks_size
     if episodes:
         concat_videos(parts, txn.stage_path(video_file(slot, meta.settings)), meta.fps)
@@ -147,7 +149,8 @@ def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str
         txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(lerobot, stats))
     elif previous:
         _delete_slot(meta, txn, slot)
-    _renumber(root, meta, txn, before, skip=source_id)
+    if previous:
+        _renumber(root, meta, txn, before, skip=source_id)
     meta.stage(txn)
     txn.commit()
     indices = list(range(number.first_episode, number.first_episode + number.episodes))
