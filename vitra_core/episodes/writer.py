@@ -98,6 +98,25 @@ def _delete_slot(meta: DatasetMeta, txn: Transaction, slot: int) -> None:
         txn.delete(relative)
 
 
+def restage_numbers(source_root: Path, source_slot: int, meta: DatasetMeta, txn: Transaction, slot: int,
+                    rows: list[dict], number: SourceNumbering, task_map: np.ndarray | None = None) -> None:
+    """Stage a source's data and meta/episodes files at `slot` with the numbers `number`, from its files at
+    `source_slot` under `source_root` (its video is never touched). `task_map` maps the stored task_index
+    values to `rows`' (a shard's tasks into the dataset's); content stats are kept, the rest recomputed."""
+    size = meta.settings.chunks_size
+    txn.stage_bytes(data_file(slot, size), renumber_data_table(source_root / data_file(source_slot, size),
+                                                               number.first_episode, number.first_index, task_map))
+    stored = read_episodes_meta(source_root / episodes_meta_file(source_slot, size))
+    recomputed = POSITIONAL_KEYS + (("task_index",) if task_map is not None else ())
+    lerobot, stats = _lerobot_rows(meta, slot, rows, number), []
+    for row, old_row, ours in zip(lerobot, stored, rows):
+        row.update({c: v for c, v in old_row.items() if c.startswith("stats/") and c.split("/")[1] not in recomputed})
+        stats.append(_positional_stats(row["episode_index"], row["dataset_from_index"], row["length"]))
+        if task_map is not None:
+            stats[-1]["task_index"] = compute_stats(np.full((row["length"], 1), ours["task_index"]))
+    txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(lerobot, stats))
+
+
 def _renumber(root: Path, meta: DatasetMeta, txn: Transaction, before: dict[str, SourceNumbering],
               skip: str | None) -> None:
     """Rewrite the data and meta/episodes files of every source whose numbers moved (never its video)."""
@@ -106,17 +125,8 @@ def _renumber(root: Path, meta: DatasetMeta, txn: Transaction, before: dict[str,
         if vid == skip or old is None or number.episodes == 0 or (old.first_episode, old.first_index) == (
                 number.first_episode, number.first_index):
             continue
-        slot, size = meta.videos[vid]["slot"], meta.settings.chunks_size
-        txn.stage_bytes(data_file(slot, size),
-                        renumber_data_table(root / data_file(slot, size), number.first_episode, number.first_index))
-        stored = read_episodes_meta(root / episodes_meta_file(slot, size))
-        rows = _lerobot_rows(meta, slot, meta.videos[vid]["episodes"], number)
-        stats = []
-        for k, (row, old_row) in enumerate(zip(rows, stored)):
-            kept = {c: v for c, v in old_row.items() if c.startswith("stats/") and c.split("/")[1] not in POSITIONAL_KEYS}
-            row.update(kept)
-            stats.append(_positional_stats(row["episode_index"], row["dataset_from_index"], row["length"]))
-        txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(rows, stats))
+        record = meta.videos[vid]
+        restage_numbers(root, record["slot"], meta, txn, record["slot"], record["episodes"], number)
 
 
 def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str, episodes: list[EpisodeRows],
@@ -158,7 +168,7 @@ def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str
                        time.perf_counter() - started)
 
 
-def _check_fps(meta: DatasetMeta, source_id: str, fps: float, what: str) -> None:
+def check_fps(meta: DatasetMeta, source_id: str, fps: float, what: str) -> None:
     """The dataset's fps is fixed by its settings or its first source; every source must match it."""
     if meta.fps is None:
         meta.fps = float(meta.settings.fps or fps)
@@ -171,7 +181,7 @@ def _check_clip(source: VideoEpisodesInput, meta: DatasetMeta) -> float:
     if probe.frames != source.poses.num_frames:
         raise EpisodeSourceError(source.video_id, f"clip {source.clip_path.name} has {probe.frames} frames, "
                                                   f"the hand poses {source.poses.num_frames}")
-    _check_fps(meta, source.video_id, probe.fps, "clip")
+    check_fps(meta, source.video_id, probe.fps, "clip")
     return probe.fps
 
 
@@ -218,7 +228,7 @@ def add_recorded(
     root = Path(root)
     with writing(root) as txn:
         meta = DatasetMeta.load_or_new(root, settings)
-        _check_fps(meta, source.source_id, source.fps, "recording")
+        check_fps(meta, source.source_id, source.fps, "recording")
         cfg = meta.settings
         parts = [txn.scratch_path(f"{source.source_id}/{k}.mp4") for k in range(len(source.episodes))]
         image_stats = [write_frames_video(e.frames, part, cfg.image_size_px, meta.fps, cfg.crf)
