@@ -5,7 +5,7 @@ hand states and flat 32 x 32 frames) written through the real writer (`add_recor
 1000 sources from real clips takes hours here. A recorded source goes through the same bookkeeping as a
 video (its three LeRobot files, its record, the index, stats, tasks, info); a real clip only adds its
 constant encode cost. Each N is built once; the update is timed `--repeats` times (N, N + 1, ...).
-`episode_add_seconds` is reused by benchmarks/scale.py.
+`episode_add_seconds` is there for benchmarks/scale.py to reuse.
 
     python benchmarks/episodes_growth.py --sizes 10 100 1000
 """
@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,14 +66,23 @@ def build(root: Path, sources: int) -> None:
                 add_recorded(root, synthetic_source(f"src{k:06d}", k), SETTINGS)
 
 
-def episode_add_seconds(root: Path, repeats: int = 3) -> list[float]:
-    """Wall seconds of each of `repeats` successive `add_recorded` calls of a new synthetic source."""
+@dataclass(frozen=True)
+class AddTiming:
+    """One add: wall seconds, and CPU seconds of this process (the writer's own work, without the ffmpeg
+    encoders it waits for; on a shared machine the steadier figure)."""
+
+    wall_s: float
+    cpu_s: float
+
+
+def episode_add_seconds(root: Path, repeats: int = 3) -> list[AddTiming]:
+    """Timings of `repeats` successive `add_recorded` calls of a new synthetic source each."""
     times = []
     for k in range(repeats):
         source = synthetic_source(f"added{time.time_ns()}", 10**6 + k)
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         add_recorded(root, source, SETTINGS)
-        times.append(time.perf_counter() - start)
+        times.append(AddTiming(time.perf_counter() - wall, time.process_time() - cpu))
     return times
 
 
@@ -90,13 +100,17 @@ def main() -> None:
             start = time.perf_counter()
             build(root, n)
             built = time.perf_counter() - start
-            times = episode_add_seconds(root, args.repeats)
-            medians[n] = statistics.median(times)
-            print(f"N={n:6d}: add one source {medians[n]:.3f} s median (min {min(times):.3f}, max {max(times):.3f}, "
-                  f"{args.repeats} repeats); built in {built:.0f} s")
+            episode_add_seconds(root, 1)  # warm-up: imports, first ffmpeg start
+            timings = episode_add_seconds(root, args.repeats)
+            wall, cpu = [t.wall_s for t in timings], [t.cpu_s for t in timings]
+            medians[n] = (statistics.median(wall), statistics.median(cpu))
+            print(f"N={n:6d}: add one source: wall {medians[n][0]:.3f} s median (min {min(wall):.3f}, max "
+                  f"{max(wall):.3f}), writer CPU {medians[n][1]:.3f} s median (min {min(cpu):.3f}, max {max(cpu):.3f}); "
+                  f"{args.repeats} repeats; built in {built:.0f} s")
         first = args.sizes[0]
         for n in args.sizes[1:]:
-            print(f"ratio N={n} / N={first}: {medians[n] / medians[first]:.2f}")
+            print(f"ratio N={n} / N={first}: wall {medians[n][0] / medians[first][0]:.2f}, "
+                  f"CPU {medians[n][1] / medians[first][1]:.2f}")
 
 
 if __name__ == "__main__":
