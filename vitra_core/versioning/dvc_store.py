@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel
 
 from vitra_core.errors import VitraError
+from vitra_core.versioning import dir_commit
 
 if TYPE_CHECKING:
     from vitra_core.config import VitraConfig
@@ -101,13 +102,71 @@ class DvcStore:
 
     def commit_stage(self, stage: str) -> dict[str, str]:
         """Record a `dvc.yaml` stage's current deps and outs in `dvc.lock` (as `dvc repro` would after
-        running it) and push its outs; return each out path with its DVC hash."""
-        target = f"{self.repo_root / 'dvc.yaml'}:{stage}"  # absolute, as for files
-        with self._operation(f"dvc commit/push of stage {stage!r}") as repo:
-            repo.commit(target, force=True)
-            if self.push_enabled:
-                repo.push(targets=[target])
+        running it) and push its outs; return each out path with its DVC hash. Folders are re-hashed only
+        where files changed since the last commit (dir_commit.py); otherwise DVC commits."""
+        listings = dir_commit.load_listing(self.repo_root, stage)
+        if listings is None or not self._commit_changed(stage, listings):
+            target = f"{self.repo_root / 'dvc.yaml'}:{stage}"  # absolute, as for files
+            with self._operation(f"dvc commit/push of stage {stage!r}") as repo:
+                repo.commit(target, force=True)
+                if self.push_enabled:
+                    repo.push(targets=[target])
+            self._start_listing(stage)
         return self.locked_outs(stage)
+
+    def _stage_entries(self, stage: str) -> tuple[list[dict], list[dict]] | None:
+        """The stage's deps and outs as dvc.lock records them, when they are all folders and dvc.yaml still
+        declares the same command, deps and outs (else None: DVC must commit)."""
+        declared = yaml.safe_load((self.repo_root / "dvc.yaml").read_text())["stages"].get(stage, {})
+        locked = yaml.safe_load((self.repo_root / "dvc.lock").read_text())["stages"].get(stage, {})
+        deps, outs = locked.get("deps", []), locked.get("outs", [])
+        names = [next(iter(out)) if isinstance(out, dict) else out for out in declared.get("outs", [])]
+        if (locked.get("cmd") != declared.get("cmd") or sorted(e["path"] for e in deps) != sorted(declared.get("deps", []))
+                or sorted(e["path"] for e in outs) != sorted(names)):
+            return None
+        if not all((self.repo_root / e["path"]).is_dir() and e["md5"].endswith(".dir") for e in deps + outs):
+            return None
+        return deps, outs
+
+    def _commit_changed(self, stage: str, listings: dict[str, dict]) -> bool:
+        entries = self._stage_entries(stage)
+        if entries is None:
+            return False
+        with self._operation(f"dvc commit/push of stage {stage!r}") as repo:
+            cache, recorded, new, objects = repo.cache.local, {}, {}, []
+            for kind, locked in zip(("deps", "outs"), entries):
+                for entry in locked:
+                    folder = self.repo_root / entry["path"]
+                    listing, hashed = dir_commit.scan(folder, listings.get(entry["path"], {}))
+                    tree = dir_commit.tree_of(listing)
+                    if kind == "outs":
+                        for relpath in hashed:
+                            cache.add(str(folder / relpath), cache.fs, listing[relpath][3])
+                        cache.add(tree.path, tree.fs, tree.oid)
+                        objects += [listing[relpath][3] for relpath in hashed] + [tree.oid]
+                    new[entry["path"]] = listing
+                    recorded.setdefault(kind, []).append(dir_commit.lock_entry(entry["path"], tree, listing))
+            if self.push_enabled:
+                remote = repo.cloud.get_remote_odb(self.remote_name)
+                for oid in objects:
+                    remote.add(cache.oid_to_path(oid), cache.fs, oid)
+            dir_commit.write_lock(self.repo_root, stage, recorded.get("deps", []), recorded["outs"])
+        dir_commit.save_listing(self.repo_root, stage, new, {e["path"]: e["md5"] for es in recorded.values() for e in es})
+        return True
+
+    def _start_listing(self, stage: str) -> None:
+        """After DVC committed: hash every file of the stage's folders once and keep the listing if its trees
+        are exactly DVC's (so the next commit can be incremental)."""
+        entries = self._stage_entries(stage)
+        if entries is None:
+            return
+        listings, trees = {}, {}
+        for entry in entries[0] + entries[1]:
+            listings[entry["path"]], _ = dir_commit.scan(self.repo_root / entry["path"], {})
+            trees[entry["path"]] = dir_commit.tree_of(listings[entry["path"]]).oid
+            if trees[entry["path"]] != entry["md5"]:
+                return
+        dir_commit.save_listing(self.repo_root, stage, listings, trees)
 
     def locked_outs(self, stage: str) -> dict[str, str]:
         """Each out path of a stage with the DVC hash `dvc.lock` records for it."""
