@@ -3,8 +3,8 @@
 `dvc commit` hashes every file of every folder dep and out through DVC's state database and rebuilds each
 `.dir` manifest (~0.6 ms per file: seconds per commit once a corpus has thousands of per-video files).
 Here each folder is scanned with `os.scandir` (a stat per file), a file whose (size, mtime_ns, inode) match
-the listing saved at the previous commit keeps its md5, the others are hashed; the manifest is DVC's own
-`Tree` (same bytes, same `.dir` hash). New out objects and the manifest go into the cache and to the remote,
+the listing saved at the previous commit keeps its md5, the others are hashed; the manifest is written as
+DVC writes it (same bytes, same `.dir` hash; the tests compare with DVC's own commit). New out objects and the manifest go into the cache and to the remote,
 and `dvc.lock` gets the values `dvc commit` records. The listing lives in `.dvc/tmp/vitra-listings/`; when it
 is missing or `dvc.lock` no longer matches it (a manual `dvc commit` or `dvc repro`), the caller commits with
 DVC itself and a new listing is saved only if hashing every file here gives DVC's very hashes.
@@ -32,7 +32,7 @@ def _md5(path: str) -> str:
 
 def _walk(folder: str) -> dict[str, list[int]]:
     """relpath (posix) -> [size, mtime_ns, inode] of every file under `folder`."""
-    out, pending = {}, [folder]
+    out, pending, prefix = {}, [folder], len(folder) + 1
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
@@ -40,8 +40,7 @@ def _walk(folder: str) -> dict[str, list[int]]:
                     pending.append(entry.path)
                 else:
                     stat = entry.stat()
-                    out[os.path.relpath(entry.path, folder).replace(os.sep, "/")] = [
-                        stat.st_size, stat.st_mtime_ns, stat.st_ino]
+                    out[entry.path[prefix:]] = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
     return out
 
 
@@ -58,21 +57,16 @@ def scan(folder: Path, previous: dict[str, list]) -> tuple[dict[str, list], list
     return listing, hashed
 
 
-def tree_of(listing: dict[str, list]):
-    """DVC's `Tree` of a listing, digested (its `.dir` hash set)."""
-    from dvc_data.hashfile.hash_info import HashInfo
-    from dvc_data.hashfile.meta import Meta
-    from dvc_data.hashfile.tree import Tree
-
-    tree = Tree()
-    for relpath, (size, _, _, md5) in listing.items():
-        tree.add(tuple(relpath.split("/")), Meta(size=size), HashInfo("md5", md5))
-    tree.digest()
-    return tree
+def manifest(listing: dict[str, list]) -> tuple[str, bytes]:
+    """The `.dir` object of a listing and its hash, as DVC writes them (dvc_data's `Tree.as_bytes`: entries
+    sorted by relpath, JSON with sorted keys; hash = md5 of those bytes + ".dir")."""
+    entries = [{"md5": listing[relpath][3], "relpath": relpath} for relpath in sorted(listing)]
+    data = json.dumps(entries, sort_keys=True).encode()
+    return hashlib.md5(data).hexdigest() + ".dir", data
 
 
-def lock_entry(path: str, tree, listing: dict[str, list]) -> dict:
-    return {"path": path, "hash": "md5", "md5": tree.oid, "size": sum(item[0] for item in listing.values()),
+def lock_entry(path: str, oid: str, listing: dict[str, list]) -> dict:
+    return {"path": path, "hash": "md5", "md5": oid, "size": sum(item[0] for item in listing.values()),
             "nfiles": len(listing)}
 
 

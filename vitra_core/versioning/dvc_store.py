@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel
 
 from vitra_core.errors import VitraError
+from vitra_core.fsutil import write_bytes_atomic
 from vitra_core.versioning import dir_commit
 
 if TYPE_CHECKING:
@@ -138,14 +139,15 @@ class DvcStore:
                 for entry in locked:
                     folder = self.repo_root / entry["path"]
                     listing, hashed = dir_commit.scan(folder, listings.get(entry["path"], {}))
-                    tree = dir_commit.tree_of(listing)
+                    oid, data = dir_commit.manifest(listing)
                     if kind == "outs":
                         for relpath in hashed:
                             cache.add(str(folder / relpath), cache.fs, listing[relpath][3])
-                        cache.add(tree.path, tree.fs, tree.oid)
-                        objects += [listing[relpath][3] for relpath in hashed] + [tree.oid]
+                        if not cache.exists(oid):
+                            write_bytes_atomic(Path(cache.oid_to_path(oid)), data)
+                        objects += [listing[relpath][3] for relpath in hashed] + [oid]
                     new[entry["path"]] = listing
-                    recorded.setdefault(kind, []).append(dir_commit.lock_entry(entry["path"], tree, listing))
+                    recorded.setdefault(kind, []).append(dir_commit.lock_entry(entry["path"], oid, listing))
             if self.push_enabled:
                 remote = repo.cloud.get_remote_odb(self.remote_name)
                 for oid in objects:
@@ -163,7 +165,7 @@ class DvcStore:
         listings, trees = {}, {}
         for entry in entries[0] + entries[1]:
             listings[entry["path"]], _ = dir_commit.scan(self.repo_root / entry["path"], {})
-            trees[entry["path"]] = dir_commit.tree_of(listings[entry["path"]]).oid
+            trees[entry["path"]] = dir_commit.manifest(listings[entry["path"]])[0]
             if trees[entry["path"]] != entry["md5"]:
                 return
         dir_commit.save_listing(self.repo_root, stage, listings, trees)
