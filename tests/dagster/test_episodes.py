@@ -7,7 +7,7 @@ from tests.inbox_inputs import store_video
 from vitra_assets.definitions import PER_VIDEO_ASSETS
 from vitra_core.episodes import DatasetMeta
 from vitra_assets.episodes import STATS_CHECK, episodes
-from vitra_core.captions.stage import read_captions
+from vitra_core.captions.stage import CAPTIONS_FILE, CAPTIONS_STAGE, read_captions
 from vitra_core.layout import DataLayout
 
 CLIPS = ["lavila/ego4d_3c0dffd0_012_014.mp4", "lavila/mixkit-pastry-chef-cutting-a-loaf-into-slices-43015-medium.gif"]
@@ -23,7 +23,10 @@ def test_every_stage_end_to_end_on_two_real_clips_then_an_unchanged_rebuild(shar
             assert materialize(PER_VIDEO_ASSETS, instance=instance, partition_key=video_id, resources=resources).success
         first = materialize([episodes], instance=instance, resources=resources)
         second = materialize([episodes], instance=instance, resources=resources)
-    assert first.success and second.success
+        captions_file = layout.stage_dir(CAPTIONS_STAGE, video_ids[0]) / CAPTIONS_FILE
+        captions_file.write_bytes(captions_file.read_bytes())  # rewritten, same content: hashed, not rebuilt
+        third = materialize([episodes], instance=instance, resources=resources)
+    assert first.success and second.success and third.success
     meta = {k: v.value for k, v in first.asset_materializations_for_node("episodes")[0].metadata.items()}
     again = {k: v.value for k, v in second.asset_materializations_for_node("episodes")[0].metadata.items()}
     expected = sum(len(read_captions(layout, v).captions) for v in video_ids)
@@ -41,3 +44,5 @@ def test_every_stage_end_to_end_on_two_real_clips_then_an_unchanged_rebuild(shar
     assert [c.passed for c in first.get_asset_check_evaluations() if c.check_name == STATS_CHECK] == [True]
     # nothing changed upstream: no video rewritten, same DVC hash
     assert (again["videos_unchanged"], again["videos_added"], again["dvc_md5"]) == (2, 0, meta["dvc_md5"])
+    touched = {k: v.value for k, v in third.asset_materializations_for_node("episodes")[0].metadata.items()}
+    assert (touched["videos_unchanged"], touched["videos_replaced"], touched["dvc_md5"]) == (2, 0, meta["dvc_md5"])

@@ -7,7 +7,7 @@ fixed-size files, however many sources the dataset holds (LeRobot never reads an
   hand, instruction, rephrasings, primitives, length, task, present-only hand stats), its merged content
   stats, intrinsics, hand skeletons, excluded spans, fingerprint;
 - `meta/vitra/index/chunk-XXX.json`: for the slots of chunk XXX, each source's id, episode lengths,
-  fingerprint and excluded count, plus the merged stats of those sources: what numbering, sync and a
+  fingerprint, input signature and excluded count, plus the merged stats of those sources: what numbering, sync and a
   replace need without opening every record.
 Episode and frame numbers are not stored: they are dense in slot order, as LeRobot v3.0 needs, and
 derived here (`episodes`, `numbering`). Format 2 (every record inside vitra_dataset.json) is read as is and
@@ -97,7 +97,8 @@ def _json_bytes(payload: dict) -> bytes:
 
 def index_entry(source_id: str, record: dict) -> dict:
     return {"source_id": source_id, "lengths": [row["length"] for row in record["episodes"]],
-            "fingerprint": record.get("fingerprint"), "excluded": len(record.get("excluded", []))}
+            "fingerprint": record.get("fingerprint"), "input_signature": record.get("input_signature"),
+            "excluded": len(record.get("excluded", []))}
 
 
 class SourceRecords(MutableMapping):
@@ -264,9 +265,9 @@ class DatasetMeta:
         self.total_episodes -= len(entry["lengths"])
         self.total_frames -= sum(entry["lengths"])
 
-    def fingerprints(self) -> dict[str, str | None]:
-        """Source id -> the input fingerprint it was built from (from the index, no record read)."""
-        return {entry["source_id"]: entry["fingerprint"] for _, entry in self.slots()}
+    def index_entries(self) -> dict[str, dict]:
+        """Source id -> its index entry: lengths, fingerprint, input_signature, excluded (no record read)."""
+        return {entry["source_id"]: entry for _, entry in self.slots()}
 
     def excluded_count(self) -> int:
         """Spans below the quality floor over all sources (from the index)."""

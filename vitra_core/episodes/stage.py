@@ -63,6 +63,13 @@ def _inputs(layout: DataLayout, video_id: str) -> list:
     ]
 
 
+def input_signature(layout: DataLayout, video_id: str, quality: QualitySettings) -> str:
+    """The inputs' sizes, mtimes (ns) and inodes with the quality settings: equal to the stored one, the
+    inputs were not rewritten, so a sync skips reading them (as DVC's state database skips re-hashing)."""
+    stats = [(s.st_size, s.st_mtime_ns, s.st_ino) for s in (path.stat() for path in _inputs(layout, video_id))]
+    return hashlib.sha256(f"{quality.model_dump_json()}{stats}".encode()).hexdigest()
+
+
 def input_fingerprint(layout: DataLayout, video_id: str, quality: QualitySettings) -> str:
     """SHA-256 over the per-video files an episode is made from and the quality settings that select them."""
     digest = hashlib.sha256(quality.model_dump_json().encode())
@@ -78,7 +85,8 @@ def _span_quality(poses: HandPoses, motion: CameraMotion, wrist_world_m: np.ndar
                            poses.joints_cam[start:end, hand, WRIST, 2], poses.fps, settings)
 
 
-def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: QualitySettings) -> VideoEpisodesInput:
+def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: QualitySettings,
+                  signature: str | None = None) -> VideoEpisodesInput:
     """One episode per captioned segment whose quality reaches the floor: its frame range, instruction,
     rephrasings, primitives and quality; the others are listed as excluded. Camera poses come from the
     camera-motion stage (rotation; translation only when metric)."""
@@ -99,6 +107,7 @@ def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: 
     return VideoEpisodesInput(
         video_id=video_id, clip_path=layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE, poses=poses,
         spans=spans, fingerprint=fingerprint, camera_poses=pack_poses(*world_from_camera(motion)), excluded=excluded,
+        input_signature=signature,
     )
 
 
@@ -108,16 +117,17 @@ def captioned_videos(layout: DataLayout) -> list[str]:
 
 def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: QualitySettings) -> SyncReport:
     root = dataset_dir(layout)
-    known = DatasetMeta.load(root).fingerprints() if (root / "meta" / "info.json").exists() else {}
+    known = DatasetMeta.load(root).index_entries() if (root / "meta" / "info.json").exists() else {}
     report = SyncReport()
     current = captioned_videos(layout)
     for video_id in current:
-        fingerprint = input_fingerprint(layout, video_id, quality)
-        if known.get(video_id) == fingerprint:
+        entry, signature = known.get(video_id, {}), input_signature(layout, video_id, quality)
+        if entry.get("input_signature") == signature or entry.get("fingerprint") == (
+                fingerprint := input_fingerprint(layout, video_id, quality)):
             report.unchanged.append(video_id)
             continue
         (report.replaced if video_id in known else report.added).append(video_id)
-        add_video(root, episode_input(layout, video_id, fingerprint, quality), settings)
+        add_video(root, episode_input(layout, video_id, fingerprint, quality, signature), settings)
     for video_id in sorted(set(known) - set(current)):
         remove_video(root, video_id)
         report.removed.append(video_id)

@@ -215,7 +215,8 @@ def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSet
                  "quality": dict(s.quality)} for k, s in enumerate(source.spans)]
         record = dict(excluded=list(source.excluded), clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
                       intrinsics=poses.intrinsics.model_dump(), fov_deg=list(fov), mirrored=poses.mirrored,
-                      rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint)
+                      rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint,
+                      input_signature=source.input_signature)
         return write_source(root, meta, txn, source.video_id, episodes, parts, image_stats, rows, record)
 
 
