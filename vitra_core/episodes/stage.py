@@ -8,6 +8,8 @@ removed. The same function serves the Dagster asset and `vitra episodes build` (
 from __future__ import annotations
 
 import hashlib
+import shutil
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +29,8 @@ from vitra_core.hands.result import HandPoses
 from vitra_core.hands.skeleton import WRIST
 from vitra_core.episodes.meta import DatasetMeta, read_stats
 from vitra_core.episodes.source import EpisodeSpan, VideoEpisodesInput
-from vitra_core.episodes.writer import add_video, remove_video
+from vitra_core.episodes.shards import append_shards
+from vitra_core.episodes.writer import add_video, build_dataset, remove_video
 from vitra_core.hands.stage import HAND_POSES_STAGE, POSES_FILE
 from vitra_core.layout import DataLayout
 from vitra_core.segments.stage import SEGMENTS_FILE, SEGMENTS_STAGE, read_segments
@@ -115,10 +118,42 @@ def captioned_videos(layout: DataLayout) -> list[str]:
     return [v for v in layout.raw_video_ids() if (layout.stage_dir(CAPTIONS_STAGE, v) / CAPTIONS_FILE).exists()]
 
 
-def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: QualitySettings) -> SyncReport:
+def _write_shard(shard: Path, data_root: Path, videos: list[tuple[str, str, str]], settings: DatasetSettings,
+                 quality: QualitySettings) -> None:
+    """One worker's batch of new videos ((id, fingerprint, signature) each) written as a shard dataset."""
+    layout = DataLayout(data_root)
+    build_dataset(shard, [episode_input(layout, *video, quality) for video in videos], settings)
+
+
+def _add_in_shards(root: Path, layout: DataLayout, videos: list[tuple[str, str, str]], settings: DatasetSettings,
+                   quality: QualitySettings, workers: int) -> None:
+    """Write new videos in `workers` processes, a contiguous batch each, then append the shards in order
+    (the same slots and numbers as adding them one by one)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    base = root.parent / f".{root.name}.shards"
+    shutil.rmtree(base, ignore_errors=True)  # left by an interrupted sync
+    size = -(-len(videos) // workers)
+    batches = [videos[start:start + size] for start in range(0, len(videos), size)]
+    shards = [base / f"{k:03d}" for k in range(len(batches))]
+    try:
+        with ProcessPoolExecutor(len(batches), mp_context=multiprocessing.get_context("spawn")) as pool:
+            for done in [pool.submit(_write_shard, shard, layout.root, batch, settings, quality)
+                         for shard, batch in zip(shards, batches)]:
+                done.result()
+        append_shards(root, shards)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: QualitySettings,
+                  workers: int = 1) -> SyncReport:
+    """Bring the dataset up to date (module docstring). With `workers` > 1, new videos are written in that
+    many processes as shards and appended (shards.py); replaced ones are rewritten in place, one by one."""
     root = dataset_dir(layout)
     known = DatasetMeta.load(root).index_entries() if (root / "meta" / "info.json").exists() else {}
-    report = SyncReport()
+    report, new = SyncReport(), []
     current = captioned_videos(layout)
     for video_id in current:
         entry, signature = known.get(video_id, {}), input_signature(layout, video_id, quality)
@@ -126,8 +161,17 @@ def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: Qualit
                 fingerprint := input_fingerprint(layout, video_id, quality)):
             report.unchanged.append(video_id)
             continue
-        (report.replaced if video_id in known else report.added).append(video_id)
-        add_video(root, episode_input(layout, video_id, fingerprint, quality, signature), settings)
+        if video_id in known:
+            report.replaced.append(video_id)
+            add_video(root, episode_input(layout, video_id, fingerprint, quality, signature), settings)
+        else:
+            report.added.append(video_id)
+            new.append((video_id, fingerprint, signature))
+    if workers > 1 and len(new) > 1:
+        _add_in_shards(root, layout, new, settings, quality, workers)
+    else:
+        for video in new:
+            add_video(root, episode_input(layout, *video, quality), settings)
     for video_id in sorted(set(known) - set(current)):
         remove_video(root, video_id)
         report.removed.append(video_id)
