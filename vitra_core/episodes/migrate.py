@@ -1,15 +1,15 @@
 """Bring a dataset an earlier VITRA-Ops wrote to the current layout (`vitra episodes migrate`).
 
-Format 2 (v3.0 already, but every source's record inside meta/vitra_dataset.json) only has its records
-split into their own files (meta.py); the LeRobot files stay as they are. LeRobot v2.1 (one parquet and
-one mp4 per episode, format 1) is converted to v3.0, losslessly: every source keeps its episodes in their order and the task list its order; states, fov and
-per-episode stats are copied; each source's episode mp4s are joined by stream copy (the same coded
-frames, so decoding gives the same pixels). v2.1 had no camera motion: every camera pose is the
-identity. v2.1 had no `action` column; the action is the next state
-as the writer records it: the clip's next frame, taken from any episode of the same video that covers
-it, else (an episode ending at the clip's end or before a gap) the frame's own state. Recorded
-sources get the next state with a hold at the end, as `add_recorded` without commands does. The new
-dataset is built beside the old one and swapped in whole, under the old one's write lock.
+Format 2 (v3.0 already, but every source's record inside meta/vitra_dataset.json) only has its records split
+into their own files (meta.py); the LeRobot files stay as they are. LeRobot v2.1 (one parquet and one mp4 per
+episode, format 1) is converted to v3.0, losslessly: every source keeps its episodes in their order and the
+task list its order; states, fov and per-episode stats are copied; each source's episode mp4s are joined by
+stream copy (the same coded frames, so decoding gives the same pixels). v2.1 had no camera motion: every
+camera pose is the identity. v2.1 had no `action` column; the action is the next state as the writer records
+it: the clip's next frame, taken from any episode of the same video that covers it, else (an episode ending at
+the clip's end or before a gap) the frame's own state. Recorded sources get the next state with a hold at the
+end, as `add_recorded` without commands does. The new dataset is built beside the old one and swapped in
+whole, under the old one's write lock.
 """
 
 from __future__ import annotations

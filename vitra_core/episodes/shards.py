@@ -20,7 +20,7 @@ import numpy as np
 
 from vitra_core.episodes.lerobot_format import video_file
 from vitra_core.episodes.meta import DatasetMeta, EpisodeDatasetError, SourceNumbering
-from vitra_core.episodes.stats import compute_stats, merge_stats, stats_from_json, stats_to_json
+from vitra_core.episodes.stats import compute_stats, merge_stats, stats_to_json
 from vitra_core.episodes.transaction import writing
 from vitra_core.episodes.writer import check_fps, restage_numbers
 

@@ -88,7 +88,8 @@ class VideoEpisodesInput:
             )
 
 
-# Keys of an episode's row (meta/vitra_dataset.json) that the writer fills; `RecordedEpisode.extra` may not use them.
+# Keys of an episode's row (its source's record, meta/vitra/sources/) that the writer fills;
+# `RecordedEpisode.extra` may not use them.
 RESERVED_EPISODE_KEYS = frozenset({
     "episode_index", "length", "task_index", "video_id", "span_index", "start_frame", "end_frame", "hand",
     "instruction", "rephrasings", "primitives", "index_from", "offset", "hand_state", "quality",

@@ -1,11 +1,11 @@
 """Add, replace or remove one source's episodes (a video's, or a batch of recordings) in the v3.0 dataset.
 
-Each source owns one file slot (lerobot_format.py): its data, video and meta/episodes files. Adding a
-source writes its three files, its own record and one index file (meta.py); replacing it rewrites its own three in place (same slot); removing it
-deletes them. LeRobot needs episode and frame numbers dense in file order, so when a replace or remove
-changes a source's episode or frame count, the sources after it are renumbered: their small data and
-meta/episodes parquet files get new `episode_index`/`index` values; their videos, the large files,
-are never touched. Every update is one transaction (transaction.py).
+Each source owns one file slot (lerobot_format.py): its data, video and meta/episodes files. Adding a source
+writes its three files, its own record and one index file (meta.py); replacing it rewrites its own three in
+place (same slot); removing it deletes them. LeRobot needs episode and frame numbers dense in file order, so
+when a replace or remove changes a source's episode or frame count, the sources after it are renumbered: their
+small data and meta/episodes parquet files get new `episode_index`/`index` values; their videos, the large
+files, are never touched. Every update is one transaction (transaction.py).
 """
 
 from __future__ import annotations

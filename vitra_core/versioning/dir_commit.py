@@ -1,13 +1,14 @@
 """Commit a `dvc.yaml` stage whose deps and outs are folders in time that follows what changed, not their size.
 
 `dvc commit` hashes every file of every folder dep and out through DVC's state database and rebuilds each
-`.dir` manifest (~0.6 ms per file: seconds per commit once a corpus has thousands of per-video files).
-Here each folder is scanned with `os.scandir` (a stat per file), a file whose (size, mtime_ns, inode) match
-the listing saved at the previous commit keeps its md5, the others are hashed; the manifest is written as
-DVC writes it (same bytes, same `.dir` hash; the tests compare with DVC's own commit). New out objects and the manifest go into the cache and to the remote,
-and `dvc.lock` gets the values `dvc commit` records. The listing lives in `.dvc/tmp/vitra-listings/`; when it
-is missing or `dvc.lock` no longer matches it (a manual `dvc commit` or `dvc repro`), the caller commits with
-DVC itself and a new listing is saved only if hashing every file here gives DVC's very hashes.
+`.dir` manifest (~0.6 ms per file: seconds per commit once a corpus has thousands of per-video files). Here
+each folder is scanned with `os.scandir` (a stat per file), a file whose (size, mtime_ns, inode) match the
+listing saved at the previous commit keeps its md5, the others are hashed; the manifest is written as DVC
+writes it (same bytes, same `.dir` hash; the tests compare with DVC's own commit). New out objects and the
+manifest go into the cache and to the remote, and `dvc.lock` gets the values `dvc commit` records. The listing
+lives in `.dvc/tmp/vitra-listings/`; when it is missing or `dvc.lock` no longer matches it (a manual `dvc
+commit` or `dvc repro`), the caller commits with DVC itself and a new listing is saved only if hashing every
+file here gives DVC's very hashes.
 """
 
 from __future__ import annotations
