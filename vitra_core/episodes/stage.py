@@ -122,7 +122,8 @@ def _write_shard(shard: Path, data_root: Path, videos: list[tuple[str, str, str]
                  quality: QualitySettings) -> None:
     """One worker's batch of new videos ((id, fingerprint, signature) each) written as a shard dataset."""
     layout = DataLayout(data_root)
-    build_dataset(shard, [episode_input(layout, *video, quality) for video in videos], settings)
+    build_dataset(shard, [episode_input(layout, vid, fingerprint, quality, signature)
+                          for vid, fingerprint, signature in videos], settings)
 
 
 def _add_in_shards(root: Path, layout: DataLayout, videos: list[tuple[str, str, str]], settings: DatasetSettings,
@@ -170,8 +171,8 @@ def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: Qualit
     if workers > 1 and len(new) > 1:
         _add_in_shards(root, layout, new, settings, quality, workers)
     else:
-        for video in new:
-            add_video(root, episode_input(layout, *video, quality), settings)
+        for vid, fingerprint, signature in new:
+            add_video(root, episode_input(layout, vid, fingerprint, quality, signature), settings)
     for video_id in sorted(set(known) - set(current)):
         remove_video(root, video_id)
         report.removed.append(video_id)
