@@ -93,9 +93,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vitra-dvc-growth-") as tmp:
         for n in args.sizes:
             track = track_seconds(Path(tmp) / f"track{n}", n, args.repeats)
-            commit = stage_commit_seconds(Path(tmp) / f"commit{n}", n, args.repeats)
-            print(f"N={n:6d}: track+push {', '.join(f'{t:.3f}' for t in track)} s; "
-                  f"episodes stage commit+push ({13 * (n + args.repeats + 1)} files) {', '.join(f'{t:.3f}' for t in commit)} s")
+            videos = max(n, 1)  # the stage's dep folders must exist
+            commit = stage_commit_seconds(Path(tmp) / f"commit{n}", videos, args.repeats)
+            print(f"N={n:6d}: track+push {', '.join(f'{t:.3f}' for t in track)} s; episodes stage commit+push at "
+                  f"{videos} videos ({13 * (videos + args.repeats + 1)} files) {', '.join(f'{t:.3f}' for t in commit)} s")
 
 
 if __name__ == "__main__":

@@ -75,12 +75,15 @@ def listing_file(repo_root: Path, stage: str) -> Path:
     return repo_root / ".dvc" / "tmp" / "vitra-listings" / f"{stage}.json"
 
 
-def load_listing(repo_root: Path, stage: str) -> dict[str, dict] | None:
-    """path -> listing saved at the stage's last commit, or None when there is none or dvc.lock disagrees."""
+def load_listing(repo_root: Path, stage: str, push: bool) -> dict[str, dict] | None:
+    """path -> listing saved at the stage's last commit, or None when there is none, dvc.lock disagrees, or
+    that commit did not push and this one must (only DVC's push finds every object the remote lacks)."""
     saved, lock = listing_file(repo_root, stage), repo_root / "dvc.lock"
     if not saved.is_file() or not lock.is_file():
         return None
     stored = json.loads(saved.read_text())
+    if push and not stored["pushed"]:
+        return None
     locked = yaml.safe_load(lock.read_text()).get("stages", {}).get(stage, {})
     entries = locked.get("deps", []) + locked.get("outs", [])
     if {e["path"]: e.get("md5") for e in entries} != stored["md5"]:
@@ -88,11 +91,11 @@ def load_listing(repo_root: Path, stage: str) -> dict[str, dict] | None:
     return stored["listings"]
 
 
-def save_listing(repo_root: Path, stage: str, listings: dict[str, dict], trees: dict[str, str]) -> None:
+def save_listing(repo_root: Path, stage: str, listings: dict[str, dict], trees: dict[str, str], pushed: bool) -> None:
     target = listing_file(repo_root, stage)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"md5": trees, "listings": listings}))
+    tmp.write_text(json.dumps({"md5": trees, "pushed": pushed, "listings": listings}))
     os.replace(tmp, target)
 
 

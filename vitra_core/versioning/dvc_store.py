@@ -105,7 +105,7 @@ class DvcStore:
         """Record a `dvc.yaml` stage's current deps and outs in `dvc.lock` (as `dvc repro` would after
         running it) and push its outs; return each out path with its DVC hash. Folders are re-hashed only
         where files changed since the last commit (dir_commit.py); otherwise DVC commits."""
-        listings = dir_commit.load_listing(self.repo_root, stage)
+        listings = dir_commit.load_listing(self.repo_root, stage, self.push_enabled)
         if listings is None or not self._commit_changed(stage, listings):
             target = f"{self.repo_root / 'dvc.yaml'}:{stage}"  # absolute, as for files
             with self._operation(f"dvc commit/push of stage {stage!r}") as repo:
@@ -153,7 +153,8 @@ class DvcStore:
                 for oid in objects:
                     remote.add(cache.oid_to_path(oid), cache.fs, oid)
             dir_commit.write_lock(self.repo_root, stage, recorded.get("deps", []), recorded["outs"])
-        dir_commit.save_listing(self.repo_root, stage, new, {e["path"]: e["md5"] for es in recorded.values() for e in es})
+        trees = {e["path"]: e["md5"] for es in recorded.values() for e in es}
+        dir_commit.save_listing(self.repo_root, stage, new, trees, self.push_enabled)
         return True
 
     def _start_listing(self, stage: str) -> None:
@@ -168,7 +169,7 @@ class DvcStore:
             trees[entry["path"]] = dir_commit.manifest(listings[entry["path"]])[0]
             if trees[entry["path"]] != entry["md5"]:
                 return
-        dir_commit.save_listing(self.repo_root, stage, listings, trees)
+        dir_commit.save_listing(self.repo_root, stage, listings, trees, self.push_enabled)
 
     def locked_outs(self, stage: str) -> dict[str, str]:
         """Each out path of a stage with the DVC hash `dvc.lock` records for it."""
