@@ -25,15 +25,16 @@ from vitra_core.versioning.dvc_store import DvcStore  # noqa: E402
 DEPS = ("raw_clips", "hand_poses", "camera_motion", "segments", "captions")
 
 
-def _store(root: Path) -> DvcStore:
+def _store(root: Path, push: bool = True) -> DvcStore:
     root.mkdir(parents=True)
     subprocess.run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], cwd=root, check=True)
-    return DvcStore(root, "local", str(root / "remote"), push=True)
+    return DvcStore(root, "local", str(root / "remote"), push=push)
 
 
-def track_seconds(root: Path, tracked: int, repeats: int = 3) -> list[float]:
-    """Seconds of `track` (add + push) of one new file each, with `tracked` files already tracked."""
-    store = _store(root)
+def track_seconds(root: Path, tracked: int, repeats: int = 3, push: bool = True) -> list[float]:
+    """Seconds of `track` (add, and push unless `push` is off) of one new file each, with `tracked` files
+    already tracked."""
+    store = _store(root, push)
     raw = root / "data" / "raw"
     raw.mkdir(parents=True)
     existing = [raw / f"{i:08d}.bin" for i in range(tracked)]
