@@ -108,27 +108,10 @@ def add_clips(cfg: VitraConfig, clips: list[Path]) -> dict[str, float]:
 
 def dvc_track_seconds(root: Path, already_tracked: int) -> float:
     """Seconds of `DvcStore.track` (what `raw_clips` calls per video) for one small new file, in a DVC
-    repository that already tracks `already_tracked` files one by one (fastest of 3)."""
-    from vitra_core.versioning.dvc_store import DvcStore
+    repository that already tracks `already_tracked` files one by one (fastest of 3, push off)."""
+    from dvc_growth import track_seconds  # benchmarks/ is on the path when this script runs
 
-    root.mkdir(parents=True)
-    subprocess.run([sys.executable, "-m", "dvc", "init", "--no-scm", "-q"], cwd=root, check=True)
-    store = DvcStore(root, "local", str(root / "remote"), push=False)
-    raw = root / "data" / "raw"
-    raw.mkdir(parents=True)
-    existing = [raw / f"{i:08d}.bin" for i in range(already_tracked)]
-    for i, path in enumerate(existing):
-        path.write_bytes(i.to_bytes(8, "little"))
-    if existing:
-        store.track(existing)
-    times = []
-    for k in range(3):
-        new = raw / f"new{k}.bin"
-        new.write_bytes(f"new {k}".encode())
-        start = time.perf_counter()
-        store.track([new])
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(track_seconds(root, already_tracked, 3, push=False))
 
 
 def variants(clip: Path, count: int, folder: Path) -> list[Path]:

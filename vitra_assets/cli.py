@@ -321,14 +321,15 @@ def episodes_build(ctx: click.Context) -> None:
               help="Dataset folder (default: data/episodes of the configured data root).")
 @click.pass_context
 def episodes_migrate(ctx: click.Context, root: Path | None) -> None:
-    """Convert a dataset written in LeRobot v2.1 by an earlier VITRA-Ops to v3.0, in place and losslessly
-    (same frames, states, tasks and stats; the action column is added as the next state)."""
-    from vitra_core.episodes.migrate import migrate_v21
+    """Convert a dataset written by an earlier VITRA-Ops to the current layout, in place and losslessly: LeRobot
+    v2.1 to v3.0 (same frames, states, tasks and stats; the action column is added as the next state), or
+    format 2's single meta/vitra_dataset.json into one record file per source."""
+    from vitra_core.episodes.migrate import migrate
     from vitra_core.episodes.stage import dataset_dir
     from vitra_core.layout import DataLayout
 
     root = root or dataset_dir(DataLayout(_config(ctx.parent.parent).data_root))
-    meta = migrate_v21(root)
+    meta = migrate(root)
     click.echo(f"{root}: now LeRobot v3.0, {len(meta.episodes)} episodes from {len(meta.videos)} sources "
                f"in {len(meta.videos)} file slots")
 

@@ -54,9 +54,9 @@ def incremental_build(episode_sources, tmp_path_factory) -> dict:
     """Build from cooking + handlandmark, snapshot the files, then add asl."""
     root = tmp_path_factory.mktemp("incremental") / "dataset"
     first = build_dataset(root, [episode_sources["cooking"], episode_sources["handlandmark"]])
-    before = file_digests(root)
+    before, before_meta = file_digests(root), file_digests(root, ("meta",))
     third = build_dataset(root, [episode_sources["asl"]])
-    return {"root": root, "before": before, "updates": first + third}
+    return {"root": root, "before": before, "before_meta": before_meta, "updates": first + third}
 
 
 @pytest.fixture(scope="session")

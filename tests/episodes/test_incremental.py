@@ -25,6 +25,17 @@ def test_adding_a_video_leaves_earlier_files_byte_identical(incremental_build):
     assert [u.episode_indices for u in incremental_build["updates"]] == [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9, 10]]
 
 
+def test_adding_a_video_rewrites_only_its_own_meta_and_the_fixed_size_files(incremental_build):
+    before = incremental_build["before_meta"]
+    after = file_digests(incremental_build["root"], ("meta",))
+    changed = sorted(path for path, digest in after.items() if before.get(path) != digest)
+    assert set(before) <= set(after)
+    assert set(changed) - {"meta/tasks.parquet"} == {
+        episodes_meta_file(2, 1000), "meta/vitra/sources/asl.json", "meta/vitra/index/chunk-000.json",
+        "meta/vitra_dataset.json", "meta/stats.json", "meta/info.json"}
+    assert "meta/vitra/sources/cooking.json" in before  # the earlier sources' records are left as they were
+
+
 def test_incremental_stats_equal_a_from_scratch_build(incremental_build, scratch_build):
     incremental, scratch = read_stats(incremental_build["root"]), read_stats(scratch_build)
     assert incremental.keys() == scratch.keys()

@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from vitra_core.episodes import DatasetMeta, EpisodeDatasetError
+from vitra_core.episodes import DatasetMeta, EpisodeDatasetError, read_stats
 from vitra_core.episodes.lerobot_format import ACTION_KEY, FOV_KEY, STATE_KEY, episodes_meta_file, read_episodes_meta
-from vitra_core.episodes.migrate import _jsonl, _v21_state, is_v21, migrate_v21
+from vitra_core.episodes.migrate import _jsonl, _v21_state, is_v21, migrate, migrate_v21
 from vitra_core.episodes.reader import read_episode_frames, read_episode_rows
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v21_dataset"
@@ -88,3 +88,27 @@ def test_a_v21_dataset_is_refused_by_the_reader_with_the_migrate_hint(tmp_path):
     shutil.copytree(FIXTURE, tmp_path / "old")
     with pytest.raises(EpisodeDatasetError, match="vitra episodes migrate"):
         DatasetMeta.load(tmp_path / "old")
+
+
+def as_format_2(root: Path) -> None:
+    """Rewrite a dataset's own meta as format 2 left it: every record inside meta/vitra_dataset.json."""
+    meta = DatasetMeta.load(root)
+    own = {"format_version": 2, "settings": meta.settings.model_dump(), "fps": meta.fps, "next_slot": meta.next_slot,
+           "videos": {vid: meta.videos[vid] for vid in sorted(meta.videos)}}
+    shutil.rmtree(root / "meta" / "vitra")
+    (root / "meta" / "vitra_dataset.json").write_text(json.dumps(own, indent=1))
+
+
+def test_a_format_2_dataset_reads_the_same_and_migrates_to_one_record_per_source(migrated, tmp_path):
+    root = tmp_path / "episodes"
+    shutil.copytree(migrated, root)
+    as_format_2(root)
+    expected = DatasetMeta.load(migrated)
+    assert DatasetMeta.load(root).episodes == expected.episodes
+    assert migrate(root).episodes == expected.episodes
+    assert json.loads((root / "meta" / "vitra_dataset.json").read_text())["format_version"] == 3
+    assert sorted(p.name for p in (root / "meta" / "vitra" / "sources").iterdir()) == sorted(
+        f"{vid}.json" for vid in expected.videos)
+    for feature, stats in read_stats(migrated).items():
+        for key, value in stats.items():
+            np.testing.assert_allclose(read_stats(root)[feature][key], value, atol=1e-9, rtol=1e-12)

@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "loader": ["EpisodeWindowDataset"],
     "meta": ["DatasetMeta", "EpisodeDatasetError", "read_stats"],
     "mirror": ["mirror_dataset_state", "mirror_hand_state", "mirror_rest_pose"],
+    "shards": ["append_shards"],
     "source": ["EpisodeSourceError", "EpisodeSpan", "RecordedEpisode", "RecordedEpisodesInput", "VideoEpisodesInput"],
     "state_layout": ["ACTION_DIM", "STATE_DIM", "STATE_NAMES", "pack_state", "unpack_state"],
     "transaction": ["recover"],

@@ -181,9 +181,13 @@ def data_table_bytes(episodes: list[EpisodeRows], fps: float, first_episode: int
     return _parquet_bytes(table)
 
 
-def renumber_data_table(path, first_episode: int, first_index: int) -> bytes:
-    """A data file's bytes with its episode_index / index columns shifted to start at the given numbers."""
+def renumber_data_table(path, first_episode: int, first_index: int, task_map: np.ndarray | None = None) -> bytes:
+    """A data file's bytes with its episode_index / index columns shifted to start at the given numbers (and
+    task_index k replaced by task_map[k] when given)."""
     table = pq.read_table(path)
+    if task_map is not None:
+        tasks = np.asarray(task_map, dtype=np.int64)[table.column("task_index").to_numpy()]
+        table = table.set_column(table.schema.get_field_index("task_index"), "task_index", pa.array(tasks))
     episode = table.column("episode_index").to_numpy()
     index = table.column("index").to_numpy()
     table = table.set_column(table.schema.get_field_index("episode_index"), "episode_index",

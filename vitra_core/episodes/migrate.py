@@ -1,13 +1,15 @@
-"""Convert a dataset this project wrote in LeRobot v2.1 (one parquet and one mp4 per episode) to v3.0.
+"""Bring a dataset an earlier VITRA-Ops wrote to the current layout (`vitra episodes migrate`).
 
-Lossless: every source keeps its episodes in their order and the task list its order; states, fov and
-per-episode stats are copied; each source's episode mp4s are joined by stream copy (the same coded
-frames, so decoding gives the same pixels). v2.1 had no camera motion: every camera pose is the
-identity. v2.1 had no `action` column; the action is the next state
-as the writer records it: the clip's next frame, taken from any episode of the same video that covers
-it, else (an episode ending at the clip's end or before a gap) the frame's own state. Recorded
-sources get the next state with a hold at the end, as `add_recorded` without commands does. The new
-dataset is built beside the old one and swapped in whole, under the old one's write lock.
+Format 2 (v3.0 already, but every source's record inside meta/vitra_dataset.json) only has its records split
+into their own files (meta.py); the LeRobot files stay as they are. LeRobot v2.1 (one parquet and one mp4 per
+episode, format 1) is converted to v3.0, losslessly: every source keeps its episodes in their order and the
+task list its order; states, fov and per-episode stats are copied; each source's episode mp4s are joined by
+stream copy (the same coded frames, so decoding gives the same pixels). v2.1 had no camera motion: every
+camera pose is the identity. v2.1 had no `action` column; the action is the next state as the writer records
+it: the clip's next frame, taken from any episode of the same video that covers it, else (an episode ending at
+the clip's end or before a gap) the frame's own state. Recorded sources get the next state with a hold at the
+end, as `add_recorded` without commands does. The new dataset is built beside the old one and swapped in
+whole, under the old one's write lock.
 """
 
 from __future__ import annotations
@@ -62,6 +64,17 @@ def _human_actions(rows: list[dict], states: list[np.ndarray]) -> list[np.ndarra
 def is_v21(root: Path | str) -> bool:
     path = Path(root) / VITRA_DATASET_FILE
     return path.is_file() and json.loads(path.read_text()).get("format_version") == 1
+
+
+def migrate(root: Path | str) -> DatasetMeta:
+    """Migrate the dataset at `root` from whichever earlier layout it has (format 2 or LeRobot v2.1)."""
+    path = Path(root) / VITRA_DATASET_FILE
+    if path.is_file() and json.loads(path.read_text()).get("format_version") == 2:
+        with writing(root) as txn:
+            DatasetMeta.load(root).stage(txn)  # loading format 2 takes every record as changed
+            txn.commit()
+        return DatasetMeta.load(root)
+    return migrate_v21(root)
 
 
 def migrate_v21(root: Path | str) -> DatasetMeta:

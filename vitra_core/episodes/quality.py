@@ -9,7 +9,7 @@ A frame counts as good when all four hold (each a physical statement, not a tune
 - consistent depth: the wrist depth is within `max_depth_dev_frac` (20%) of the episode's running-median
   depth trend (a hand does not jump 20% nearer or farther within a few frames).
 `score` = good frames / frames. Episodes under the configured floor are kept out of the dataset and
-listed, with their scores, in the source's record (meta/vitra_dataset.json `excluded`).
+listed, with their scores, in the source's record (meta/vitra/sources/<id>.json `excluded`).
 """
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ class VideoEpisodesInput:
     `fingerprint` identifies the upstream outputs it was made from; it is stored with the video so
     an unchanged video can be skipped without reading its episodes. `camera_poses` [T, 12]: each frame's
     camera in the video's world (anchor.py); None for a camera that did not move. `excluded`: spans kept
-    out of the dataset (below the quality floor), recorded with the source."""
+    out of the dataset (below the quality floor), recorded with the source. `input_signature`: the same
+    inputs' sizes, mtimes and inodes (stage.py); while it is unchanged, a sync skips hashing them."""
 
     video_id: str
     clip_path: Path
@@ -68,6 +69,7 @@ class VideoEpisodesInput:
     fingerprint: str | None = None
     camera_poses: np.ndarray | None = None
     excluded: list[dict] = field(default_factory=list)
+    input_signature: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clip_path", Path(self.clip_path))
@@ -86,7 +88,8 @@ class VideoEpisodesInput:
             )
 
 
-# Keys of an episode's row (meta/vitra_dataset.json) that the writer fills; `RecordedEpisode.extra` may not use them.
+# Keys of an episode's row (its source's record, meta/vitra/sources/) that the writer fills;
+# `RecordedEpisode.extra` may not use them.
 RESERVED_EPISODE_KEYS = frozenset({
     "episode_index", "length", "task_index", "video_id", "span_index", "start_frame", "end_frame", "hand",
     "instruction", "rephrasings", "primitives", "index_from", "offset", "hand_state", "quality",

@@ -8,6 +8,8 @@ removed. The same function serves the Dagster asset and `vitra episodes build` (
 from __future__ import annotations
 
 import hashlib
+import shutil
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +29,8 @@ from vitra_core.hands.result import HandPoses
 from vitra_core.hands.skeleton import WRIST
 from vitra_core.episodes.meta import DatasetMeta, read_stats
 from vitra_core.episodes.source import EpisodeSpan, VideoEpisodesInput
-from vitra_core.episodes.writer import add_video, remove_video
+from vitra_core.episodes.shards import append_shards
+from vitra_core.episodes.writer import add_video, build_dataset, remove_video
 from vitra_core.hands.stage import HAND_POSES_STAGE, POSES_FILE
 from vitra_core.layout import DataLayout
 from vitra_core.segments.stage import SEGMENTS_FILE, SEGMENTS_STAGE, read_segments
@@ -63,6 +66,13 @@ def _inputs(layout: DataLayout, video_id: str) -> list:
     ]
 
 
+def input_signature(layout: DataLayout, video_id: str, quality: QualitySettings) -> str:
+    """The inputs' sizes, mtimes (ns) and inodes with the quality settings: equal to the stored one, the
+    inputs were not rewritten, so a sync skips reading them (as DVC's state database skips re-hashing)."""
+    stats = [(s.st_size, s.st_mtime_ns, s.st_ino) for s in (path.stat() for path in _inputs(layout, video_id))]
+    return hashlib.sha256(f"{quality.model_dump_json()}{stats}".encode()).hexdigest()
+
+
 def input_fingerprint(layout: DataLayout, video_id: str, quality: QualitySettings) -> str:
     """SHA-256 over the per-video files an episode is made from and the quality settings that select them."""
     digest = hashlib.sha256(quality.model_dump_json().encode())
@@ -78,7 +88,8 @@ def _span_quality(poses: HandPoses, motion: CameraMotion, wrist_world_m: np.ndar
                            poses.joints_cam[start:end, hand, WRIST, 2], poses.fps, settings)
 
 
-def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: QualitySettings) -> VideoEpisodesInput:
+def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: QualitySettings,
+                  signature: str | None = None) -> VideoEpisodesInput:
     """One episode per captioned segment whose quality reaches the floor: its frame range, instruction,
     rephrasings, primitives and quality; the others are listed as excluded. Camera poses come from the
     camera-motion stage (rotation; translation only when metric)."""
@@ -99,6 +110,7 @@ def episode_input(layout: DataLayout, video_id: str, fingerprint: str, quality: 
     return VideoEpisodesInput(
         video_id=video_id, clip_path=layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE, poses=poses,
         spans=spans, fingerprint=fingerprint, camera_poses=pack_poses(*world_from_camera(motion)), excluded=excluded,
+        input_signature=signature,
     )
 
 
@@ -106,26 +118,67 @@ def captioned_videos(layout: DataLayout) -> list[str]:
     return [v for v in layout.raw_video_ids() if (layout.stage_dir(CAPTIONS_STAGE, v) / CAPTIONS_FILE).exists()]
 
 
-def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: QualitySettings) -> SyncReport:
+def _write_shard(shard: Path, data_root: Path, videos: list[tuple[str, str, str]], settings: DatasetSettings,
+                 quality: QualitySettings) -> None:
+    """One worker's batch of new videos ((id, fingerprint, signature) each) written as a shard dataset."""
+    layout = DataLayout(data_root)
+    build_dataset(shard, [episode_input(layout, vid, fingerprint, quality, signature)
+                          for vid, fingerprint, signature in videos], settings)
+
+
+def _add_in_shards(root: Path, layout: DataLayout, videos: list[tuple[str, str, str]], settings: DatasetSettings,
+                   quality: QualitySettings, workers: int) -> None:
+    """Write new videos in `workers` processes, a contiguous batch each, then append the shards in order
+    (the same slots and numbers as adding them one by one)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    base = root.parent / f".{root.name}.shards"
+    shutil.rmtree(base, ignore_errors=True)  # left by an interrupted sync
+    size = -(-len(videos) // workers)
+    batches = [videos[start:start + size] for start in range(0, len(videos), size)]
+    shards = [base / f"{k:03d}" for k in range(len(batches))]
+    try:
+        with ProcessPoolExecutor(len(batches), mp_context=multiprocessing.get_context("spawn")) as pool:
+            for done in [pool.submit(_write_shard, shard, layout.root, batch, settings, quality)
+                         for shard, batch in zip(shards, batches)]:
+                done.result()
+        append_shards(root, shards)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def sync_episodes(layout: DataLayout, settings: DatasetSettings, quality: QualitySettings,
+                  workers: int = 1) -> SyncReport:
+    """Bring the dataset up to date (module docstring). With `workers` > 1, new videos are written in that
+    many processes as shards and appended (shards.py); replaced ones are rewritten in place, one by one."""
     root = dataset_dir(layout)
-    known = DatasetMeta.load(root).videos if (root / "meta" / "info.json").exists() else {}
-    report = SyncReport()
+    known = DatasetMeta.load(root).index_entries() if (root / "meta" / "info.json").exists() else {}
+    report, new = SyncReport(), []
     current = captioned_videos(layout)
     for video_id in current:
-        fingerprint = input_fingerprint(layout, video_id, quality)
-        if known.get(video_id, {}).get("fingerprint") == fingerprint:
+        entry, signature = known.get(video_id, {}), input_signature(layout, video_id, quality)
+        if entry.get("input_signature") == signature or entry.get("fingerprint") == (
+                fingerprint := input_fingerprint(layout, video_id, quality)):
             report.unchanged.append(video_id)
             continue
-        (report.replaced if video_id in known else report.added).append(video_id)
-        add_video(root, episode_input(layout, video_id, fingerprint, quality), settings)
+        if video_id in known:
+            report.replaced.append(video_id)
+            add_video(root, episode_input(layout, video_id, fingerprint, quality, signature), settings)
+        else:
+            report.added.append(video_id)
+            new.append((video_id, fingerprint, signature))
+    if workers > 1 and len(new) > 1:
+        _add_in_shards(root, layout, new, settings, quality, workers)
+    else:
+        for vid, fingerprint, signature in new:
+            add_video(root, episode_input(layout, vid, fingerprint, quality, signature), settings)
     for video_id in sorted(set(known) - set(current)):
         remove_video(root, video_id)
         report.removed.append(video_id)
     if (root / "meta" / "info.json").exists():
         meta = DatasetMeta.load(root)
-        report.episodes = len(meta.episodes)
-        report.excluded = sum(len(record.get("excluded", [])) for record in meta.videos.values())
-        report.frames = sum(row["length"] for row in meta.episodes.values())
+        report.episodes, report.frames, report.excluded = meta.total_episodes, meta.total_frames, meta.excluded_count()
     return report
 
 

@@ -1,11 +1,11 @@
 """Add, replace or remove one source's episodes (a video's, or a batch of recordings) in the v3.0 dataset.
 
-Each source owns one file slot (lerobot_format.py): its data, video and meta/episodes files. Adding a
-source writes its three files; replacing it rewrites its own three in place (same slot); removing it
-deletes them. LeRobot needs episode and frame numbers dense in file order, so when a replace or remove
-changes a source's episode or frame count, the sources after it are renumbered: their small data and
-meta/episodes parquet files get new `episode_index`/`index` values; their videos, the large files,
-are never touched. Every update is one transaction (transaction.py).
+Each source owns one file slot (lerobot_format.py): its data, video and meta/episodes files. Adding a source
+writes its three files, its own record and one index file (meta.py); replacing it rewrites its own three in
+place (same slot); removing it deletes them. LeRobot needs episode and frame numbers dense in file order, so
+when a replace or remove changes a source's episode or frame count, the sources after it are renumbered: their
+small data and meta/episodes parquet files get new `episode_index`/`index` values; their videos, the large
+files, are never touched. Every update is one transaction (transaction.py).
 """
 
 from __future__ import annotations
@@ -98,6 +98,25 @@ def _delete_slot(meta: DatasetMeta, txn: Transaction, slot: int) -> None:
         txn.delete(relative)
 
 
+def restage_numbers(source_root: Path, source_slot: int, meta: DatasetMeta, txn: Transaction, slot: int,
+                    rows: list[dict], number: SourceNumbering, task_map: np.ndarray | None = None) -> None:
+    """Stage a source's data and meta/episodes files at `slot` with the numbers `number`, from its files at
+    `source_slot` under `source_root` (its video is never touched). `task_map` maps the stored task_index
+    values to `rows`' (a shard's tasks into the dataset's); content stats are kept, the rest recomputed."""
+    size = meta.settings.chunks_size
+    txn.stage_bytes(data_file(slot, size), renumber_data_table(source_root / data_file(source_slot, size),
+                                                               number.first_episode, number.first_index, task_map))
+    stored = read_episodes_meta(source_root / episodes_meta_file(source_slot, size))
+    recomputed = POSITIONAL_KEYS + (("task_index",) if task_map is not None else ())
+    lerobot, stats = _lerobot_rows(meta, slot, rows, number), []
+    for row, old_row, ours in zip(lerobot, stored, rows):
+        row.update({c: v for c, v in old_row.items() if c.startswith("stats/") and c.split("/")[1] not in recomputed})
+        stats.append(_positional_stats(row["episode_index"], row["dataset_from_index"], row["length"]))
+        if task_map is not None:
+            stats[-1]["task_index"] = compute_stats(np.full((row["length"], 1), ours["task_index"]))
+    txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(lerobot, stats))
+
+
 def _renumber(root: Path, meta: DatasetMeta, txn: Transaction, before: dict[str, SourceNumbering],
               skip: str | None) -> None:
     """Rewrite the data and meta/episodes files of every source whose numbers moved (never its video)."""
@@ -106,17 +125,8 @@ def _renumber(root: Path, meta: DatasetMeta, txn: Transaction, before: dict[str,
         if vid == skip or old is None or number.episodes == 0 or (old.first_episode, old.first_index) == (
                 number.first_episode, number.first_index):
             continue
-        slot, size = meta.videos[vid]["slot"], meta.settings.chunks_size
-        txn.stage_bytes(data_file(slot, size),
-                        renumber_data_table(root / data_file(slot, size), number.first_episode, number.first_index))
-        stored = read_episodes_meta(root / episodes_meta_file(slot, size))
-        rows = _lerobot_rows(meta, slot, meta.videos[vid]["episodes"], number)
-        stats = []
-        for k, (row, old_row) in enumerate(zip(rows, stored)):
-            kept = {c: v for c, v in old_row.items() if c.startswith("stats/") and c.split("/")[1] not in POSITIONAL_KEYS}
-            row.update(kept)
-            stats.append(_positional_stats(row["episode_index"], row["dataset_from_index"], row["length"]))
-        txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(rows, stats))
+        record = meta.videos[vid]
+        restage_numbers(root, record["slot"], meta, txn, record["slot"], record["episodes"], number)
 
 
 def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str, episodes: list[EpisodeRows],
@@ -124,18 +134,20 @@ def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str
     """Stage one source's three files (or none when it has no episodes), our record of it, and the
     renumbering of the sources after it. `rows` are its episode rows (span fields, instruction...)."""
     started = time.perf_counter()
-    before = meta.numbering()
     previous = meta.videos.get(source_id)
+    before = meta.numbering() if previous else {}  # only a replace can move other sources
     slot = previous["slot"] if previous else meta.allocate_slot()
     old_indices = list(range(before[source_id].first_episode, before[source_id].first_episode
                              + before[source_id].episodes)) if previous else []
+    appended_at = (meta.total_episodes, meta.total_frames)  # a new source's slot is the last one
     content = [_content_stats(e, meta.fps, image, meta.settings.image_key) for e, image in zip(episodes, image_stats)]
     for row, rows_of in zip(rows, episodes):
         row.update(length=rows_of.length, task_index=rows_of.task_index,
                    **{HAND_STATS_KEY: stats_to_json({HAND_STATS_KEY: hand_state_stats(rows_of.state)})[HAND_STATS_KEY]})
     merged = stats_to_json(merge_dataset_stats(content)) if content else {}
     meta.videos[source_id] = {**(previous or {}), **record, "slot": slot, "episodes": rows, "stats": merged}
-    number = meta.numbering()[source_id]
+    number = meta.numbering()[source_id] if previous else SourceNumbering(
+        *appended_at, len(rows), sum(row["length"] for row in rows))
     size = meta.settings.chunks_size
     if episodes:
         concat_videos(parts, txn.stage_path(video_file(slot, meta.settings)), meta.fps)
@@ -147,7 +159,8 @@ def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str
         txn.stage_bytes(episodes_meta_file(slot, size), episodes_meta_bytes(lerobot, stats))
     elif previous:
         _delete_slot(meta, txn, slot)
-    _renumber(root, meta, txn, before, skip=source_id)
+    if previous:
+        _renumber(root, meta, txn, before, skip=source_id)
     meta.stage(txn)
     txn.commit()
     indices = list(range(number.first_episode, number.first_episode + number.episodes))
@@ -155,7 +168,7 @@ def write_source(root: Path, meta: DatasetMeta, txn: Transaction, source_id: str
                        time.perf_counter() - started)
 
 
-def _check_fps(meta: DatasetMeta, source_id: str, fps: float, what: str) -> None:
+def check_fps(meta: DatasetMeta, source_id: str, fps: float, what: str) -> None:
     """The dataset's fps is fixed by its settings or its first source; every source must match it."""
     if meta.fps is None:
         meta.fps = float(meta.settings.fps or fps)
@@ -168,7 +181,7 @@ def _check_clip(source: VideoEpisodesInput, meta: DatasetMeta) -> float:
     if probe.frames != source.poses.num_frames:
         raise EpisodeSourceError(source.video_id, f"clip {source.clip_path.name} has {probe.frames} frames, "
                                                   f"the hand poses {source.poses.num_frames}")
-    _check_fps(meta, source.video_id, probe.fps, "clip")
+    check_fps(meta, source.video_id, probe.fps, "clip")
     return probe.fps
 
 
@@ -202,7 +215,8 @@ def add_video(root: Path | str, source: VideoEpisodesInput, settings: DatasetSet
                  "quality": dict(s.quality)} for k, s in enumerate(source.spans)]
         record = dict(excluded=list(source.excluded), clip_fps=fps, clip_frames=poses.num_frames, clip_name=source.clip_path.name,
                       intrinsics=poses.intrinsics.model_dump(), fov_deg=list(fov), mirrored=poses.mirrored,
-                      rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint)
+                      rest_pose_m=[_json_points(hand) for hand in poses.rest_pose_m], fingerprint=source.fingerprint,
+                      input_signature=source.input_signature)
         return write_source(root, meta, txn, source.video_id, episodes, parts, image_stats, rows, record)
 
 
@@ -215,7 +229,7 @@ def add_recorded(
     root = Path(root)
     with writing(root) as txn:
         meta = DatasetMeta.load_or_new(root, settings)
-        _check_fps(meta, source.source_id, source.fps, "recording")
+        check_fps(meta, source.source_id, source.fps, "recording")
         cfg = meta.settings
         parts = [txn.scratch_path(f"{source.source_id}/{k}.mp4") for k in range(len(source.episodes))]
         image_stats = [write_frames_video(e.frames, part, cfg.image_size_px, meta.fps, cfg.crf)
