@@ -49,8 +49,8 @@ def _motion_result(context: AssetExecutionContext, layout: DataLayout, video_id:
     angles = rotation_angle_deg(motion.R_world_cam)
     valid_share = float(motion.valid.mean())
     models = {m: int((motion.pair_model == m).sum()) for m in ("static", "rotation", "essential", "failed")}
-    context.log.info(f"{video_id}: {motion.num_frames} frames; max rotation {angles.max():.1f} deg; fov {motion.fov_deg:.1f} deg "
-                     f"({motion.fov_source}); pairs {models}")
+    context.log.info(f"{video_id}: {motion.num_frames} frames; max rotation {angles.max():.1f} deg; "
+                     f"fov {motion.fov_deg:.1f} deg ({motion.fov_source}); pairs {models}")
     return PartitionResult(
         data_version=hashlib.sha256((out.folder / MOTION_FILE).read_bytes()).hexdigest()[:16],
         metadata={
@@ -69,6 +69,6 @@ def _motion_result(context: AssetExecutionContext, layout: DataLayout, video_id:
             "translation_scale": motion.translation_scale,
         },
         checks=[AssetCheckResult(check_name=VALID_CHECK, passed=valid_share >= MIN_VALID_SHARE,
-                                        severity=AssetCheckSeverity.WARN,
-                                        metadata={"valid_share": round(valid_share, 3), "floor": MIN_VALID_SHARE})],
+                                 severity=AssetCheckSeverity.WARN,
+                                 metadata={"valid_share": round(valid_share, 3), "floor": MIN_VALID_SHARE})],
     )

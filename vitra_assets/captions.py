@@ -54,5 +54,5 @@ def _captions_result(context: AssetExecutionContext, layout: DataLayout, video_i
             "examples": MetadataValue.md(examples or "(no segments)"),
         },
         checks=[AssetCheckResult(check_name=CAPTIONS_CHECK, passed=not problems,
-                                        metadata={"problems": "; ".join(problems[:10]) or "none"})],
+                                 metadata={"problems": "; ".join(problems[:10]) or "none"})],
     )

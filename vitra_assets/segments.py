@@ -53,7 +53,7 @@ def _segments_result(context: AssetExecutionContext, layout: DataLayout, video_i
             "table": MetadataValue.md(_segments_table(result)),
         },
         checks=[AssetCheckResult(check_name=SEGMENTS_CHECK, passed=not problems,
-                                        metadata={"problems": "; ".join(problems[:10]) or "none"})],
+                                 metadata={"problems": "; ".join(problems[:10]) or "none"})],
     )
 
 

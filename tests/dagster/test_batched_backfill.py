@@ -82,12 +82,13 @@ def test_a_batched_backfill_of_three_clips_is_one_run_with_each_videos_own_outpu
     for asset in PER_VIDEO_ASSETS:
         built = materialized_code_versions(disk_instance, asset.key)
         assert built == {video: graph.get(asset.key).code_version for video in videos}
-    checks = [e for e in disk_instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
-    assert len(checks) == 6 and all(e.dagster_event.event_specific_data.passed or e.dagster_event.event_specific_data.severity.value == "WARN"
-                                    for e in checks)
+    checks = [e.dagster_event.event_specific_data
+              for e in disk_instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)]
+    assert len(checks) == 6  # one result per check of the five assets, each over the three videos
+    assert all(check.passed or check.severity.value == "WARN" for check in checks)
     # every source (and the dataset) is in the DVC remote
-    subprocess.run([sys.executable, "-m", "dvc", "remote", "add", "-d", "local", tmp_project.overrides["dvc.remote_url"]],
-                   cwd=tmp_project.root, check=True)
+    remote = tmp_project.overrides["dvc.remote_url"]
+    subprocess.run([sys.executable, "-m", "dvc", "remote", "add", "-d", "local", remote], cwd=tmp_project.root, check=True)
     status = subprocess.run([sys.executable, "-m", "dvc", "status", "-c"], cwd=tmp_project.root, capture_output=True,
                             text=True, check=True)
     assert "Cache and remote 'local' are in sync" in status.stdout, status.stdout
