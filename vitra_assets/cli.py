@@ -107,16 +107,20 @@ def _ingest(cfg: VitraConfig, paths: list[Path], run: bool) -> None:
     _run_videos_then_episodes(cfg, instance, defs, work, report)
 
 
-def _run_videos_then_episodes(cfg: VitraConfig, instance, defs, work: dict, report) -> None:
-    """One run per video partition (under its video lock), then the dataset update if any video changed (or it
-    was never built)."""
+def _run_videos_then_episodes(cfg: VitraConfig, instance, defs, work: dict, report, batch_size: int | None = None) -> None:
+    """One run per video partition (under its video lock), or with `batch_size` one run per batch of videos
+    (vitra_assets/backfill.py), then the dataset update if any video changed (or it was never built)."""
+    from vitra_assets.backfill import run_batches
     from vitra_assets.episodes import episodes
     from vitra_assets.partitions import source_name
     from vitra_assets.runner import materialize_corpus_asset, materialize_partitions
     from vitra_core.layout import DataLayout
 
     layout = DataLayout(cfg.data_root)
-    materialize_partitions(instance, defs, work, report, layout)
+    if batch_size:
+        run_batches(instance, defs, work, batch_size, report, layout)
+    else:
+        materialize_partitions(instance, defs, work, report, layout)
     if report.failed:
         failed = ", ".join(f"{key} ({source_name(layout, key) or '?'})" for key in report.failed)
         click.echo(f"{len(report.failed)} video(s) failed: {failed} (see `vitra ui`, Runs)", file=console.terminal())
@@ -171,6 +175,31 @@ def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
         click.echo(f"\n{len(found)} stale video partition(s); dry run, nothing launched")
         return
     _run_videos_then_episodes(cfg, instance, defs, {s.partition: s.assets for s in found}, IngestReport())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Videos per run (default: dagster.backfill_batch_size in the config).")
+@click.pass_context
+def backfill(ctx: click.Context, paths: tuple[Path, ...], batch_size: int | None) -> None:
+    """Ingest PATHS (video files or folders) if given, then run every video's missing per-video stages in batched
+    runs, up to the batch size per run and per process; then update the episodes.
+
+    A batch that fails runs again one video per run, so a bad video fails alone (docs/scaling.md).
+    """
+    from vitra_assets.definitions import PER_VIDEO_ASSETS, defs
+    from vitra_assets.instance import project_instance
+    from vitra_assets.runner import IngestReport, pending_work
+
+    cfg = _config(ctx)
+    if paths:
+        ctx.invoke(ingest, paths=paths, no_run=True)
+    instance = project_instance(cfg)
+    work = pending_work(instance, [asset.key for asset in PER_VIDEO_ASSETS])
+    if not work:
+        click.echo("every video is processed through every stage; nothing to do")
+    _run_videos_then_episodes(cfg, instance, defs, work, IngestReport(), batch_size or cfg.dagster.backfill_batch_size)
 
 
 _CLIP_HEADERS = ["id", "source", "fps", "frames", "duration_s", "size", "clip"]

@@ -20,6 +20,7 @@ from vitra_assets.executor import build_executor
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.inbox import build_inbox_sensor
 from vitra_assets.jobs import JOBS, PER_VIDEO_JOB
+from vitra_assets.partitions import batched
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.segments import segments
 from vitra_assets.resources import VitraConfigResource
@@ -35,7 +36,7 @@ ROBOT_ASSETS = [robot_demos, finetuned_policy, policy_eval, deployed_policy]
 
 def build_definitions(cfg: VitraConfig) -> Definitions:
     return Definitions(
-        assets=[*PER_VIDEO_ASSETS, episodes, *MODEL_ASSETS, *ROBOT_ASSETS],
+        assets=[*batched(PER_VIDEO_ASSETS, cfg.dagster.backfill_batch_size), episodes, *MODEL_ASSETS, *ROBOT_ASSETS],
         jobs=JOBS,
         sensors=[
             build_inbox_sensor(cfg.inbox.poll_interval_s, PER_VIDEO_JOB),

@@ -3,17 +3,21 @@
 import hashlib
 
 from dagster import (
-    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, DataVersion,
-    MaterializeResult, MetadataValue, asset,
+    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, MaterializeResult,
+    MetadataValue, asset,
 )
 
+from vitra_assets.batching import PartitionResult, build_each, materialize_each
 from vitra_assets.metadata import image_markdown
 from vitra_assets.partitions import source_metadata, videos_partitions
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.hands.figures import HandFigures
-from vitra_core.hands.stage import CODE_VERSION, HAND_POSES_STAGE, POSES_FILE, PREVIEW_FILE, build_hand_poses
+from vitra_core.hands.stage import (
+    CODE_VERSION, HAND_POSES_STAGE, POSES_FILE, PREVIEW_FILE, HandPoseOutputs, build_hand_poses,
+)
 from vitra_core.imaging import encode_jpeg
+from vitra_core.layout import DataLayout
 
 NO_NAN_CHECK = "no_nan_where_present"
 DETECTION_RATE_CHECK = "detection_rate_above_floor"
@@ -45,17 +49,24 @@ def _hand_metadata(side: str, hand: HandFigures) -> dict:
 def hand_poses(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
     """MediaPipe hands in tracking mode, lifted to camera space (metres) and fitted to a MANO-layout skeleton."""
     cfg = vitra.load()
-    out = build_hand_poses(vitra.layout(), context.partition_key, cfg.hands.extraction, cfg.hands.overlay_clip)
+    layout = vitra.layout()
+    built = build_each(context, layout, lambda video_id: _hand_result(
+        context, layout, video_id, build_hand_poses(layout, video_id, cfg.hands.extraction, cfg.hands.overlay_clip),
+        cfg.hands.min_detection_rate))
+    return materialize_each(context, built)
+
+
+def _hand_result(context: AssetExecutionContext, layout: DataLayout, video_id: str, out: HandPoseOutputs,
+                 floor: float) -> PartitionResult:
     figures = out.figures
     context.log.info(
-        f"{figures.frames} frames; hands detected in {figures.any_hand_rate:.0%} "
+        f"{video_id}: {figures.frames} frames; hands detected in {figures.any_hand_rate:.0%} "
         f"(left {figures.left.detection_rate:.0%}, right {figures.right.detection_rate:.0%})"
     )
-    floor = cfg.hands.min_detection_rate
-    return MaterializeResult(
-        data_version=DataVersion(hashlib.sha256((out.folder / POSES_FILE).read_bytes()).hexdigest()[:16]),
+    return PartitionResult(
+        data_version=hashlib.sha256((out.folder / POSES_FILE).read_bytes()).hexdigest()[:16],
         metadata={
-            **source_metadata(vitra.layout(), context.partition_key),
+            **source_metadata(layout, video_id),
             "preview": image_markdown(encode_jpeg(out.preview_rgb, max_width=720), "hands on frames"),
             "preview_path": MetadataValue.path(str(out.folder / PREVIEW_FILE)),
             "poses_path": MetadataValue.path(str(out.folder / POSES_FILE)),
@@ -67,7 +78,7 @@ def hand_poses(context: AssetExecutionContext, vitra: VitraConfigResource) -> Ma
             "mirrored": out.poses.mirrored,
             "intrinsics_source": out.poses.intrinsics.source,
         },
-        check_results=[
+        checks=[
             AssetCheckResult(
                 check_name=NO_NAN_CHECK, passed=figures.nan_where_present == 0,
                 metadata={"hand_frames_with_nan": figures.nan_where_present},

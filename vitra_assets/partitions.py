@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dagster import DynamicPartitionsDefinition
+from dagster import AssetsDefinition, BackfillPolicy, DynamicPartitionsDefinition
 
 from vitra_core.layout import DataLayout
 
 VIDEOS = "videos"
 videos_partitions = DynamicPartitionsDefinition(name=VIDEOS)
+
+
+def batched(assets: list[AssetsDefinition], batch_size: int) -> list[AssetsDefinition]:
+    """The per-video assets with a multi-run backfill policy: a backfill (from the UI or `vitra backfill`) runs
+    up to `batch_size` videos per run, each asset one step over all of them (vitra_assets/batching.py)."""
+    policy = BackfillPolicy.multi_run(max_partitions_per_run=batch_size)
+    return [asset.with_attributes(backfill_policy=policy) for asset in assets]
 
 # Run tag naming the source file of a run's video partition (the key stays the content id: identical bytes
 # under two names are one video, a renamed file is not a new one).

@@ -3,13 +3,16 @@
 import hashlib
 
 from dagster import (
-    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, DataVersion,
-    MaterializeResult, MetadataValue, asset,
+    AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, MaterializeResult,
+    MetadataValue, asset,
 )
 
+from vitra_assets.batching import PartitionResult, build_each, materialize_each
 from vitra_assets.metadata import image_markdown
 from vitra_assets.partitions import videos_partitions
 from vitra_assets.resources import VitraConfigResource
+from vitra_core.layout import DataLayout
+from vitra_core.versioning.dvc_store import TrackedFile
 from vitra_core.video.normalise import NORMALISE_VERSION, expected_frames
 from vitra_core.video.raw_clip import CLIP_FILE, RAW_CLIPS_STAGE, THUMBNAIL_FILE, ClipMeta, build_raw_clip
 
@@ -45,19 +48,30 @@ def clip_problems(meta: ClipMeta) -> list[str]:
     ],
 )
 def raw_clips(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
-    """The source video, versioned with DVC, and its normalised clip (constant fps, H.264, capped size)."""
+    """The source video, versioned with DVC, and its normalised clip (constant fps, H.264, capped size).
+
+    A batch of videos is tracked and pushed by one `dvc add`/`dvc push` (one repository open per step)."""
     cfg = vitra.load()
     layout = vitra.layout()
-    video_id = context.partition_key
-    meta = build_raw_clip(layout, video_id, cfg.normalise, cfg.camera.default_fov_deg, cfg.media_limits)
-    tracked = vitra.dvc_store().track([layout.raw_dir / meta.raw_file, layout.source_record(video_id)])[0]
-    out_dir = layout.stage_dir(RAW_CLIPS_STAGE, video_id)
+    built = build_each(context, layout, lambda video_id: build_raw_clip(
+        layout, video_id, cfg.normalise, cfg.camera.default_fov_deg, cfg.media_limits))
+    files = [path for video_id, meta in built.items()
+             for path in (layout.raw_dir / meta.raw_file, layout.source_record(video_id))]
+    tracked = dict(zip(files, vitra.dvc_store().track(files)))
+    return materialize_each(context, {
+        video_id: _clip_result(context, layout, meta, tracked[layout.raw_dir / meta.raw_file])
+        for video_id, meta in built.items()
+    })
+
+
+def _clip_result(context: AssetExecutionContext, layout: DataLayout, meta: ClipMeta, tracked: TrackedFile) -> PartitionResult:
+    out_dir = layout.stage_dir(RAW_CLIPS_STAGE, meta.video_id)
     clip_sha = hashlib.sha256((out_dir / CLIP_FILE).read_bytes()).hexdigest()
     problems = clip_problems(meta)
-    context.log.info(f"{meta.source_name} -> {video_id}: {meta.clip.frames} frames at {meta.clip.fps:g} fps")
+    context.log.info(f"{meta.source_name} -> {meta.video_id}: {meta.clip.frames} frames at {meta.clip.fps:g} fps")
     intr = meta.intrinsics
-    return MaterializeResult(
-        data_version=DataVersion(clip_sha[:16]),
+    return PartitionResult(
+        data_version=clip_sha[:16],
         metadata={
             "source_name": meta.source_name,
             "thumbnail": image_markdown((out_dir / THUMBNAIL_FILE).read_bytes(), meta.source_name),
@@ -82,7 +96,7 @@ def raw_clips(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mat
             "dvc_file": MetadataValue.path(tracked.dvc_file),
             "dvc_remote": tracked.remote or "(push disabled)",
         },
-        check_results=[
+        checks=[
             AssetCheckResult(
                 check_name=CLIP_SANE_CHECK,
                 passed=not problems,

@@ -88,6 +88,9 @@ class DagsterConfig(_Section):
     storage: Literal["sqlite", "postgres"] = "sqlite"
     postgres_url: str | None = None
     max_concurrent_runs: int = Field(2, ge=1)
+    backfill_batch_size: int = Field(
+        16, ge=1, description="videos per run in a backfill of the per-video stages (Dagster's multi-run backfill "
+                              "policy and `vitra backfill`): each run pays its start-up, imports and DVC open once")
     automation_interval_s: int = Field(30, ge=1, description="how often declarative automation (episodes) is evaluated")
     executor: ExecutorConfig = ExecutorConfig()
     instance_yaml: Path | None = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vitra_core.captions.caption import caption_segments
+from vitra_core.captions.captioner import Captioner
 from vitra_core.captions.form import CaptionFormatError, validate
 from vitra_core.captions.frames import video_frames_provider
 from vitra_core.captions.model import SCHEMA_VERSION, VideoCaptions
@@ -21,9 +22,12 @@ def read_captions(layout: DataLayout, video_id: str) -> VideoCaptions:
     return VideoCaptions.load(layout.stage_dir(CAPTIONS_STAGE, video_id) / CAPTIONS_FILE)
 
 
-def build_captions(layout: DataLayout, video_id: str, settings: CaptionerSettings) -> VideoCaptions:
+def build_captions(layout: DataLayout, video_id: str, settings: CaptionerSettings,
+                   captioner: Captioner | None = None) -> VideoCaptions:
+    """Caption one video; pass `captioner` to reuse one backend (its loaded model) across videos."""
     frames = video_frames_provider(layout.stage_dir(RAW_CLIPS_STAGE, video_id) / CLIP_FILE)
-    captions = caption_segments(read_segments(layout, video_id), read_lifted_poses(layout, video_id), frames, settings)
+    captions = caption_segments(read_segments(layout, video_id), read_lifted_poses(layout, video_id), frames, settings,
+                                captioner)
     captions.save(layout.stage_dir(CAPTIONS_STAGE, video_id) / CAPTIONS_FILE)
     return captions
 

@@ -1,0 +1,76 @@
+"""Batched backfills of the per-video stages: one run per batch of up to `dagster.backfill_batch_size` videos.
+
+A run covers a partition key range, i.e. every `videos` partition between its first and last key in the
+order the partitions were added, so a batch is a run of consecutive partitions that need the same stages.
+Each asset is one step over the whole batch (vitra_assets/batching.py): start-up, imports, model loads and
+the DVC repository are paid once per batch instead of once per video. A batch whose run fails (a bad
+video, a failed blocking check) is run again one video per run, as the inbox sensor runs them, so the bad
+video fails alone, with its own run and partition status, and the others are materialized.
+The inbox sensor keeps one run per new video: a single new clip should not wait for a batch to fill.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from dagster import AssetKey, DagsterInstance, Definitions
+
+from vitra_assets.partitions import VIDEOS
+from vitra_assets.runner import IngestReport, _run, materialize_partitions  # _run: the CLI's one way to launch a run
+from vitra_core import console
+from vitra_core.fsutil import file_lock
+from vitra_core.layout import DataLayout
+
+# Dagster's run tags for a partition key range (what its backfill daemon sets on a multi-partition run).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+BATCH_SIZE_TAG = "vitra/batch_size"
+
+
+@dataclass(frozen=True)
+class Batch:
+    assets: tuple[AssetKey, ...]
+    videos: list[str] = field(default_factory=list)  # consecutive in the partitions' order
+
+
+def plan_batches(partition_order: list[str], work: dict[str, list[AssetKey]], batch_size: int) -> list[Batch]:
+    """Runs of consecutive partitions (in `partition_order`) that need the same stages, `batch_size` at most."""
+    batches: list[Batch] = []
+    current: Batch | None = None
+    for video in partition_order:
+        assets = tuple(work.get(video, ()))
+        if not assets:
+            current = None  # a range must not span a video that needs nothing (or other stages)
+        elif current is not None and current.assets == assets and len(current.videos) < batch_size:
+            current.videos.append(video)
+        else:
+            current = Batch(assets, [video])
+            batches.append(current)
+    return batches
+
+
+def run_batches(instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], batch_size: int,
+                report: IngestReport, layout: DataLayout) -> None:
+    """Materialize `work` (video -> stages to run) in batched runs; a failed batch again one video per run.
+
+    Each batch holds its videos' locks (`<data>/.locks/<video id>.lock`, as `vitra ingest` does), taken in
+    partition order so two backfills cannot deadlock.
+    """
+    batches = plan_batches(instance.get_dynamic_partitions(VIDEOS), work, batch_size)
+    with console.progress(total=len(work), desc="processing videos", unit="video", disable=None if work else True) as bar:
+        for batch in batches:
+            bar.set_postfix_str(f"batch of {len(batch.videos)}")
+            if len(batch.videos) == 1 or not _run_batch(instance, defs, batch, layout):
+                materialize_partitions(instance, defs, {video: list(batch.assets) for video in batch.videos}, report, layout)
+            else:
+                report.succeeded.extend(batch.videos)
+            bar.update(len(batch.videos))
+
+
+def _run_batch(instance: DagsterInstance, defs: Definitions, batch: Batch, layout: DataLayout) -> bool:
+    """One run of the batch's stages over its key range, holding its videos' locks."""
+    tags = {RANGE_START_TAG: batch.videos[0], RANGE_END_TAG: batch.videos[-1], BATCH_SIZE_TAG: str(len(batch.videos))}
+    with ExitStack() as locks:
+        for video in batch.videos:
+            locks.enter_context(file_lock(layout.locks_dir / f"{video}.lock"))
+        return _run(instance, defs, list(batch.assets), None, tags)
