@@ -70,7 +70,7 @@ def test_pretrain_finetune_evaluate_and_deploy_to_a_real_controller(shared_data,
         assert evaluation[CHAMPION] == (f"vitra-vla v{candidate.version}" if beats_both else "none")
         run = client.get_run(candidate.run_id)
         assert run.data.params["dataset.dvc_md5"] == pretrained["episodes_dvc_md5"]
-        assert "eval.model.wrist_ade_cm" in run.data.metrics and len(client.get_metric_history(run.info.run_id, "loss")) >= 6
+        assert "eval/model/wrist_ade_cm" in run.data.metrics and len(client.get_metric_history(run.info.run_id, "train/loss")) >= 6
 
         robot = materialize(ROBOT_ASSETS[:-1], instance=instance, resources=resources, raise_on_error=False)
         [policy_gate] = robot.get_asset_check_evaluations()

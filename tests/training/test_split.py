@@ -38,9 +38,11 @@ def test_held_out_sets_stay_within_their_share_of_frames():
     assert split.val_videos and split.eval_videos
 
 
-def test_two_videos_cannot_be_split_three_ways():
-    with pytest.raises(VitraError, match="at least 3 videos"):
-        split_by_video({0: {"video_id": "a", "length": 5}, 1: {"video_id": "b", "length": 5}}, set(), 0.25, 0.15)
+def test_two_videos_give_one_to_train_one_to_evaluate_and_none_to_validate():
+    split = split_by_video({0: {"video_id": "a", "length": 5}, 1: {"video_id": "b", "length": 9}}, set(), 0.25, 0.15)
+    assert (split.val_videos, len(split.eval_videos), len(split.train_episodes)) == ([], 1, 1)
+    with pytest.raises(VitraError, match="at least 2 videos"):
+        split_by_video({0: {"video_id": "a", "length": 5}}, set(), 0.25, 0.15)
 
 
 def test_clips_without_camera_motion_are_not_moving(scratch_build):

@@ -8,6 +8,7 @@ so evaluation always uses videos the model never saw.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vitra_core.config import VitraConfig
 from vitra_core.episodes.stage import EPISODES_DIR, EPISODES_STAGE
@@ -17,9 +18,12 @@ from vitra_core.training.evaluation import (
 from vitra_core.training.job import TrainingRecord, read_training_record, run_training_job
 from vitra_core.training.promotion import Comparison, PromotionGate
 from vitra_core.training.settings import PretrainSettings
-from vitra_core.training.split import episodes_of_videos, split_dataset
+from vitra_core.training.split import VideoSplit, episodes_of_videos, split_dataset
 from vitra_core.training.tracking import DatasetRef, TrackingTarget, TrainingRun, promote, tracking_target
 from vitra_core.versioning.dvc_store import dvc_store_for
+
+if TYPE_CHECKING:
+    from vitra_core.training.loop import Validator
 
 PRETRAINED_DIR = "pretrained_vla"
 PRETRAIN_STAGE = "pretrain"  # its dvc.yaml stage
@@ -29,17 +33,24 @@ CHAMPION_METRIC = "eval/model/wrist_ade_cm"  # lower is better
 BASELINES = ("hold", "constant_velocity")  # what the VLA must beat on held-out wrist ADE to be promoted
 
 
+def split_and_validator(settings: PretrainSettings, root: Path) -> tuple[VideoSplit, "Validator | None"]:
+    """The split by video of the dataset at `root`, and the validator over its validation videos (None when
+    there are too few videos to validate on)."""
+    from vitra_core.model import VLAConfig
+    from vitra_core.training.validation import HeldOutValidation
+
+    split = split_dataset(root, settings.eval_fraction, settings.val_fraction, settings.split_seed)
+    if not split.val_episodes:
+        return split, None
+    chunk_size = VLAConfig.preset(settings.size, **settings.model).chunk_size
+    return split, HeldOutValidation(root, split.val_episodes, chunk_size, settings.flow_samples, settings.val_windows)
+
+
 def pretrain(settings: PretrainSettings, dataset: DatasetRef, out_dir: Path, runs_root: Path,
              tracking: TrackingTarget, repo_root: Path, links: dict[str, str] | None = None) -> TrainingRecord:
     """Train on the training videos, keeping the step with the best validation error; register the policy
     as a `candidate`. The split is stored in the training record, so vla_eval judges on unseen videos."""
-    from vitra_core.model import VLAConfig
-    from vitra_core.training.validation import HeldOutValidation
-
-    split = split_dataset(dataset.root, settings.eval_fraction, settings.val_fraction, settings.split_seed)
-    chunk_size = VLAConfig.preset(settings.size, **settings.model).chunk_size
-    validator = HeldOutValidation(dataset.root, split.val_episodes, chunk_size, settings.flow_samples,
-                                  settings.val_windows)
+    split, validator = split_and_validator(settings, dataset.root)
     return run_training_job(
         settings, name="pretrain", dataset=dataset, episodes=split.train_episodes, out_dir=out_dir,
         runs_root=runs_root, tracking=tracking, repo_root=repo_root, extra={"split": split.model_dump()},

@@ -27,7 +27,6 @@ class PretrainSettings(TrainingJobSettings):
 
     experiment: str = "vitra-pretrain"
     registered_model: str = "vitra-vla"
-    train: TrainConfig = TrainConfig(validate_every=100, patience=4)
     eval_fraction: float = Field(0.25, gt=0, lt=1, description="share of frames, in whole videos, held out for vla_eval")
     val_fraction: float = Field(0.15, gt=0, lt=1, description="share of frames, in whole videos, for validation")
     split_seed: int = 0

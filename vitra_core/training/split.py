@@ -5,7 +5,8 @@ so a frame-level split would measure memorisation. The evaluation videos include
 moving camera (head-mounted / egocentric) and one with a still camera where both kinds exist: a VLA
 for egocentric video must be judged on egocentric video, and a random draw of 3 from 11 clips can
 miss a kind. Validation videos are disjoint from both, so choosing the best checkpoint (early
-stopping) does not tune the model to the videos that judge it.
+stopping) does not tune the model to the videos that judge it; with only two videos there is no
+validation set (one trains, one judges) and training runs its full length.
 """
 
 from __future__ import annotations
@@ -76,18 +77,17 @@ def split_by_video(episodes: Mapping[int, dict], moving_camera: set[str], eval_f
     """Hold out whole videos with up to eval_fraction of the frames for evaluation and up to val_fraction for
     validation (at least one video each), each covering moving and still cameras where it can. By frames,
     not video count: the sample clips range from 31 to 1188 frames. `episodes`: DatasetMeta.episodes
-    (rows with `video_id` and `length`)."""
+    (rows with `video_id` and `length`). With two videos: one for training, one for evaluation, none to validate."""
     videos = sorted({row["video_id"] for row in episodes.values()})
-    if len(videos) < 3:
-        raise VitraError(f"a train/validation/evaluation split by video needs at least 3 videos with episodes, "
-                         f"the dataset has {len(videos)}")
+    if len(videos) < 2:
+        raise VitraError(f"splitting by video needs at least 2 videos with episodes, the dataset has {len(videos)}")
     frames = {v: sum(row["length"] for row in episodes.values() if row["video_id"] == v) for v in videos}
     total = sum(frames.values())
     order = np.random.default_rng(seed).permutation(videos).tolist()
     pools = [[v for v in order if v in moving_camera], [v for v in order if v not in moving_camera]]
     held_out = _pick(pools, frames, eval_fraction * total)
     rest = [[v for v in pool if v not in held_out] for pool in pools]
-    val = _pick(rest, frames, val_fraction * total)
+    val = _pick(rest, frames, val_fraction * total) if len(videos) > 2 else []
     if len(held_out) + len(val) == len(videos):
         raise VitraError(f"no video is left to train on after holding out {held_out} and validating on {val}")
     by_video = {v: sorted(i for i, row in episodes.items() if row["video_id"] == v) for v in videos}

@@ -193,7 +193,8 @@ class TrainingRun:
 
     def log_dataset(self, dataset: DatasetRef, episodes: list[int], context: str) -> None:
         """`episodes` of the dataset as an MLflow dataset input of this run: one row per episode (source video,
-        hand, frames, instruction), the dataset version as its digest, `context` training/validation/evaluation."""
+        hand, frames, instruction), the dataset version as its digest, `context` training/validation/evaluation.
+        Named `<dataset>-<context>`: MLflow identifies a dataset by name and digest, and links one only once per run."""
         import mlflow
         import pandas as pd
 
@@ -202,7 +203,7 @@ class TrainingRun:
         rows = DatasetMeta.load(dataset.root).episodes
         columns = ("video_id", "hand", "length", "instruction")
         table = pd.DataFrame([{"episode_index": i, **{c: rows[i].get(c) for c in columns}} for i in episodes])
-        data = mlflow.data.from_pandas(table, source=str(dataset.root), name=dataset.name,
+        data = mlflow.data.from_pandas(table, source=str(dataset.root), name=f"{dataset.name}-{context}",
                                        digest=dataset.version[:36])  # MLflow keeps at most 36 characters
         with self._active():
             mlflow.log_input(data, context=context, tags={"episodes": str(len(episodes)),
