@@ -164,7 +164,6 @@ def _train(world: World, model_config: VLAConfig, cfg: TrainConfig, dataset_root
         done, now = step + 1, time.perf_counter()
         metrics = {"train/loss": loss, "train/lr": lr, "train/grad_norm": float(grad_norm),
                    "train/samples_per_s": cfg.batch_size / (now - tick)}
-        tick = now
         if world.is_main and (done % cfg.log_every == 0 or done == cfg.steps):
             logger.info("step %d/%d %s", done, cfg.steps, " ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
             if on_step is not None:
@@ -179,6 +178,7 @@ def _train(world: World, model_config: VLAConfig, cfg: TrainConfig, dataset_root
                 if on_checkpoint is not None:
                     on_checkpoint(done, folder)
             world.barrier()
+        tick = time.perf_counter()  # validation and checkpoints are not training throughput
         if progress.stopped_early:
             logger.info("stopping at step %d: no better %s in %d validations (best at step %d)", done,
                         validator.metric, progress.stale_validations, progress.best_step)
