@@ -102,7 +102,8 @@ def run_training_job(settings: TrainingJobSettings, *, name: str, dataset: Datas
     with tracked_run(tracking, settings.experiment, run_name(name, model_config.size, dataset), params, tags) as run, \
             progress(total=train_config.steps, desc=name, unit="step") as bar:  # the terminal's stderr, only on a tty
         for context, selection in {"training": episodes, **(held_out or {})}.items():
-            run.log_dataset(dataset, selection, context)
+            if selection:  # two videos: no validation set
+                run.log_dataset(dataset, selection, context)
 
         def on_step(step: int, metrics: dict[str, float]) -> None:
             run.log_step(step, metrics)
