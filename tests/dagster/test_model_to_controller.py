@@ -82,6 +82,10 @@ def test_pretrain_finetune_evaluate_and_deploy_to_a_real_controller(shared_data,
         assert metadata_of(robot, "policy_eval")["success_rate_demonstrator"] == 1.0
         assert client.get_model_version_by_alias("vitra-policy", CANDIDATE).run_id == metadata_of(robot, "finetuned_policy")["mlflow_run_id"]
         assert client.get_model_version_by_alias("vitra-policy-scratch", CANDIDATE)
+        finetuned = metadata_of(robot, "finetuned_policy")
+        tags = client.get_run(finetuned["mlflow_run_id"]).data.tags
+        assert tags["vitra.robot_demos.fingerprint"] == finetuned["demos_fingerprint"]  # not called a DVC hash
+        assert not [key for key in tags if "dvc_md5" in key] and tags["dagster.asset_key"] == "finetuned_policy"
 
         controller.start()
         try:
