@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from robot.evaluation import EvaluationReport
 
 FINETUNED, SCRATCH, SCRIPTED = "fine-tuned", "from-scratch", "scripted demonstrator"
-CHAMPION_METRIC = "eval.success_rate"  # higher is better
+CHAMPION_METRIC = "eval/success_rate"  # higher is better
 CODE_VERSION = "policy-eval-v2-gate"  # v2: champion moves only past the from-scratch control and the floor
 MIN_SUCCESS_KEY = "policy_eval.min_success_rate"
 
@@ -56,7 +56,7 @@ def policy_gate(reports: dict[str, EvaluationReport], min_success_rate: float) -
 
 def _log(run: TrainingRun, report: EvaluationReport, table: str, failures: Path) -> None:
     run.log_metrics({"success_rate": mean_success(report),
-                     **{f"{task}.success_rate": s.rate for task, s in report.tasks.items()}}, prefix="eval.")
+                     **{f"{task}/success_rate": s.rate for task, s in report.tasks.items()}}, prefix="eval/")
     run.log_text(table, "eval/policy_eval.md")
     run.log_dict(report.model_dump(), "eval/policy_eval.json")
     if failures.exists():

@@ -425,7 +425,7 @@ def train_pretrain(ctx: click.Context, evaluate: bool) -> None:
                f"{record.first_loss:.3f} -> {record.final_loss:.3f} in {record.steps} steps, {record.seconds:.0f} s")
     if evaluate:
         errors, gate, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR,
-                                                     tracking_target(cfg))
+                                                     tracking_target(cfg), cfg.pretrain.flow_samples)
         click.echo(errors_table(errors))
         click.echo(f"gate {gate.summary()}")
         click.echo("champion: " + ("this version" if promoted else "unchanged" + (

@@ -8,7 +8,7 @@ from vitra_assets.pretrained_vla import pretrained_vla
 from vitra_assets.resources import VitraConfigResource
 from vitra_assets.robot_demos import robot_demos
 from vitra_core.training.finetune import CODE_VERSION, FINETUNED_DIR, finetune_stage
-from vitra_core.training.tracking import CANDIDATE
+from vitra_core.training.tracking import CANDIDATE, dagster_links
 
 
 @asset(deps=[pretrained_vla, robot_demos], code_version=CODE_VERSION, group_name="robot", kinds={"pytorch", "mlflow"})
@@ -16,7 +16,8 @@ def finetuned_policy(context: AssetExecutionContext, vitra: VitraConfigResource)
     """Both runs are tracked in MLflow (experiment `vitra-finetune`) and registered as `candidate`."""
     cfg = vitra.load()
     demos = cfg.data_root / DATASET_DIR
-    finetuned, control = finetune_stage(cfg, demos, dataset_fingerprint(demos))
+    finetuned, control = finetune_stage(cfg, demos, dataset_fingerprint(demos),
+                                        dagster_links(context.run_id, context.asset_key.to_user_string()))
     for r in (finetuned, control):
         context.log.info(f"{r.model_name} v{r.model_version}: loss {r.first_loss:.3f} -> {r.final_loss:.3f} "
                          f"in {r.steps} steps, {r.seconds:.0f} s")

@@ -5,15 +5,16 @@ from dagster import AssetExecutionContext, DataVersion, MaterializeResult, Metad
 from vitra_assets.episodes import episodes
 from vitra_assets.resources import VitraConfigResource
 from vitra_core.training.pretrain import CODE_VERSION, PRETRAIN_STAGE, PRETRAINED_DIR, pretrain_stage
-from vitra_core.training.tracking import CANDIDATE
+from vitra_core.training.tracking import CANDIDATE, dagster_links
 
 
 @asset(deps=[episodes], code_version=CODE_VERSION, group_name="model", kinds={"pytorch", "mlflow", "dvc"})
 def pretrained_vla(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
-    """Trains on the episodes of all but the held-out videos (checkpoints resume a killed run); the same
-    code as `vitra train pretrain`, the DVC stage `pretrain`, which this records."""
+    """Trains on the training videos, keeps the step with the best validation error and stops once it stops
+    improving (checkpoints resume a killed run); the same code as `vitra train pretrain`, the DVC stage
+    `pretrain`, which this records."""
     cfg = vitra.load()
-    record = pretrain_stage(cfg)
+    record = pretrain_stage(cfg, dagster_links(context.run_id, context.asset_key.to_user_string()))
     dvc_hash = vitra.dvc_store().commit_stage(PRETRAIN_STAGE)[f"data/{PRETRAINED_DIR}"]
     context.log.info(f"{record.model_name} v{record.model_version} ({CANDIDATE}): loss {record.first_loss:.3f} -> "
                      f"{record.final_loss:.3f} in {record.steps} steps, {record.seconds:.0f} s")
@@ -24,11 +25,15 @@ def pretrained_vla(context: AssetExecutionContext, vitra: VitraConfigResource) -
             "mlflow_run_id": record.run_id,
             "mlflow_ui": MetadataValue.md(f"`mlflow ui --backend-store-uri {cfg.mlflow_tracking_uri}`"),
             "steps": record.steps,
-            "first_loss": record.first_loss,
-            "final_loss": record.final_loss,
+            "kept_step": record.best_step,
+            "stopped_early": record.stopped_early,
+            "first_loss": round(record.first_loss, 4),
+            "final_loss": round(record.final_loss, 4),
+            **{key.replace("/", "_"): round(value, 3) for key, value in record.val.items()},
             "train_seconds": round(record.seconds, 1),
             "train_episodes": record.dataset_episodes,
             "held_out_videos": ", ".join(record.extra["split"]["eval_videos"]),
+            "validation_videos": ", ".join(record.extra["split"]["val_videos"]),
             "episodes_dvc_md5": record.dataset_dvc_md5,
             "git_commit": record.git_commit,
             "policy_path": MetadataValue.path(str(cfg.data_root / PRETRAINED_DIR)),

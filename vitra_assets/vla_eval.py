@@ -26,7 +26,7 @@ def vla_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
     (the blocking check) and the current champion."""
     cfg = vitra.load()
     errors, gate, promoted = evaluate_pretrained(cfg.data_root / PRETRAINED_DIR, cfg.data_root / EPISODES_DIR,
-                                                 tracking_target(cfg))
+                                                 tracking_target(cfg), cfg.pretrain.flow_samples)
     table = errors_table(errors)
     context.log.info(f"vla_eval on held-out videos:\n{table}\ngate {gate.summary()}")
     model, hold, velocity = errors["model"], errors["hold"], errors["constant_velocity"]
@@ -42,6 +42,7 @@ def vla_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> Mate
             "joint_angle_deg": round(model.joint_angle_deg, 2),
             "joint_angle_deg_hold": round(hold.joint_angle_deg, 2),
             "hand_chunks": model.hand_chunks,
+            "prediction": f"mean of {cfg.pretrain.flow_samples} flow samples per chunk",
             **promotion,
         },
         check_results=[gate_check],

@@ -70,7 +70,7 @@ def test_pretrain_finetune_evaluate_and_deploy_to_a_real_controller(shared_data,
         assert evaluation[CHAMPION] == (f"vitra-vla v{candidate.version}" if beats_both else "none")
         run = client.get_run(candidate.run_id)
         assert run.data.params["dataset.dvc_md5"] == pretrained["episodes_dvc_md5"]
-        assert "eval.model.wrist_ade_cm" in run.data.metrics and len(client.get_metric_history(run.info.run_id, "loss")) >= 6
+        assert "eval/model/wrist_ade_cm" in run.data.metrics and len(client.get_metric_history(run.info.run_id, "train/loss")) >= 6
 
         robot = materialize(ROBOT_ASSETS[:-1], instance=instance, resources=resources, raise_on_error=False)
         [policy_gate] = robot.get_asset_check_evaluations()
@@ -82,6 +82,10 @@ def test_pretrain_finetune_evaluate_and_deploy_to_a_real_controller(shared_data,
         assert metadata_of(robot, "policy_eval")["success_rate_demonstrator"] == 1.0
         assert client.get_model_version_by_alias("vitra-policy", CANDIDATE).run_id == metadata_of(robot, "finetuned_policy")["mlflow_run_id"]
         assert client.get_model_version_by_alias("vitra-policy-scratch", CANDIDATE)
+        finetuned = metadata_of(robot, "finetuned_policy")
+        tags = client.get_run(finetuned["mlflow_run_id"]).data.tags
+        assert tags["vitra.robot_demos.fingerprint"] == finetuned["demos_fingerprint"]  # not called a DVC hash
+        assert not [key for key in tags if "dvc_md5" in key] and tags["dagster.asset_key"] == "finetuned_policy"
 
         controller.start()
         try:

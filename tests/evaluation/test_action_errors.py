@@ -6,7 +6,7 @@ from scipy.spatial.transform import Rotation
 
 from vitra_core.hands.kinematics import EULER_ORDER
 from vitra_core.training.evaluation import (
-    EvalSample, constant_velocity_chunk, errors_table, evaluate_action_prediction, hold_chunk, split_by_video,
+    EvalSample, constant_velocity_chunk, errors_table, evaluate_action_prediction, hold_chunk,
 )
 
 CHUNK = 16
@@ -90,16 +90,6 @@ def test_constant_velocity_chunk_continues_a_turn_past_pi():
     angles = Rotation.from_euler(EULER_ORDER, chunk[:, 3:6]).as_euler("xyz")[:, 2]
     wrapped_difference = np.mod(angles - np.array([3.2, 3.3, 3.4]) + np.pi, 2 * np.pi) - np.pi
     np.testing.assert_allclose(wrapped_difference, 0.0, atol=1e-5)
-
-
-def test_split_by_video_never_splits_a_video():
-    episodes = {i: {"video_id": f"video{i % 5}"} for i in range(12)}
-    split = split_by_video(episodes, eval_fraction=0.2, seed=3)
-    assert len(split.eval_videos) == 1
-    assert set(split.train_episodes) | set(split.eval_episodes) == set(range(12))
-    assert not set(split.train_episodes) & set(split.eval_episodes)
-    assert {episodes[i]["video_id"] for i in split.eval_episodes} == set(split.eval_videos)
-    assert split == split_by_video(episodes, eval_fraction=0.2, seed=3)  # deterministic
 
 
 def test_errors_table_has_a_row_per_method():

@@ -33,8 +33,8 @@ def register(tracking, policy_dir, metric: float) -> str:
     with tracked_run(tracking, "exp", "pretrain", {"train": {"lr": 0.001, "steps": 3}}, {"vitra.job": "test"}) as run:
         for step in range(3):
             run.log_step(step, {"loss": 1.0 / (step + 1)})
-        version = run.log_policy(policy_dir, MODEL)
-        run.log_metrics({"eval.model.wrist_ade_cm": metric})
+        version = run.log_policy(policy_dir, MODEL, "a test policy")
+        run.log_metrics({"eval/model/wrist_ade_cm": metric})
     return version.version
 
 
@@ -64,12 +64,12 @@ def test_a_logged_policy_is_registered_as_candidate_and_loads_through_pyfunc(tra
 
 def test_champion_moves_only_when_evaluation_beats_it(tracking, tiny_policy_dir):
     first = register(tracking, tiny_policy_dir, metric=5.0)
-    assert promote_if_better(tracking.uri, MODEL, first, "eval.model.wrist_ade_cm", higher_is_better=False)
+    assert promote_if_better(tracking.uri, MODEL, first, "eval/model/wrist_ade_cm", higher_is_better=False)
     worse = register(tracking, tiny_policy_dir, metric=6.0)
-    assert not promote_if_better(tracking.uri, MODEL, worse, "eval.model.wrist_ade_cm", higher_is_better=False)
+    assert not promote_if_better(tracking.uri, MODEL, worse, "eval/model/wrist_ade_cm", higher_is_better=False)
     assert model_version(tracking.uri, MODEL, CHAMPION).version == first
     better = register(tracking, tiny_policy_dir, metric=4.0)
-    assert promote_if_better(tracking.uri, MODEL, better, "eval.model.wrist_ade_cm", higher_is_better=False)
+    assert promote_if_better(tracking.uri, MODEL, better, "eval/model/wrist_ade_cm", higher_is_better=False)
     assert model_version(tracking.uri, MODEL, CHAMPION).version == better
     assert model_version(tracking.uri, MODEL, CANDIDATE).version == better
 

@@ -87,14 +87,15 @@ class VLAPolicy:
         self.normaliser.save(directory / self.NORMALISER_FILE)
         self.config.save(directory / self.CONFIG_FILE)
 
-    def _noise(self, batch_size: int) -> torch.Tensor:
+    def _noise(self, batch_size: int, samples: int = 1) -> torch.Tensor:
         generator = torch.Generator().manual_seed(self.config.noise_seed)
-        noise = torch.randn(batch_size, self.config.chunk_size, ACTION_DIM, generator=generator)
+        noise = torch.randn(samples, batch_size, self.config.chunk_size, ACTION_DIM, generator=generator)
         return noise.to(self.device)
 
-    def predict_batch(self, batch: dict) -> np.ndarray:
+    def predict_batch(self, batch: dict, samples: int = 1) -> np.ndarray:
         """A loader batch (EpisodeWindowDataset keys image [B, 3, S, S], instruction, state [B, 104], fov [B, 2])
-        -> absolute action chunks float32 [B, C, 102]. Row k's noise is the same as predict()'s for k = 0."""
+        -> absolute action chunks float32 [B, C, 102], each the mean of `samples` flow samples (VLA.generate).
+        Row k's noise is the same as predict()'s for k = 0."""
         was_training = self.model.training
         self.model.eval()
         try:
@@ -102,7 +103,7 @@ class VLAPolicy:
                 state = torch.as_tensor(batch["state"], dtype=torch.float32, device=self.device)
                 chunk = self.model.generate(
                     torch.as_tensor(batch["image"], device=self.device), list(batch["instruction"]), state,
-                    torch.as_tensor(batch["fov"], dtype=torch.float32, device=self.device), self._noise(len(state)),
+                    torch.as_tensor(batch["fov"], dtype=torch.float32, device=self.device), self._noise(len(state), samples),
                 )
         finally:
             self.model.train(was_training)

@@ -117,8 +117,12 @@ class VLA(nn.Module):
 
     def generate(self, image: torch.Tensor, instruction: list[str], state: torch.Tensor, fov: torch.Tensor,
                  noise: torch.Tensor) -> torch.Tensor:
-        """An action chunk in dataset units [B, C, 102] (absolute hand states), from starting noise [B, C, 102]."""
-        x = self.head.sample(self.condition(image, instruction, state, fov), noise, self.config.flow_steps)
+        """An action chunk in dataset units [B, C, 102] (absolute hand states), from starting noise [B, C, 102],
+        or the mean of K flow samples from noise [K, B, C, 102]: the point estimate with the least expected
+        error, where one sample of a spread-out distribution adds its spread to the error."""
+        cond = self.condition(image, instruction, state, fov)  # once, however many samples
+        draws = noise if noise.dim() == 4 else noise[None]
+        x = torch.stack([self.head.sample(cond, n, self.config.flow_steps) for n in draws]).mean(0)
         reference, scale, _ = self.action_frame(state)
         return reference[:, None] + x * scale[:, None]
 

@@ -21,12 +21,14 @@ from vitra_core.model import ModelFileError, VLAPolicy
 from vitra_core.records import JsonRecord
 
 CHECKPOINTS_DIR = "checkpoints"
+BEST_DIR = "best_policy"  # the policy with the best held-out error so far (runs with a validation set)
 OPTIMIZER_FILE = "optimizer.pt"
 PROGRESS_FILE = "progress.json"
 
 
 class Progress(JsonRecord):
-    """How far a run got: steps done, the loss of every step so far, and the run's identity."""
+    """How far a run got: steps done, the loss of every step so far, the run's identity, and with a validation
+    set the best held-out figures so far (their weights are in `<out>/best_policy`) and whether it stopped early."""
 
     SCHEMA_VERSION: ClassVar[int] = 1
     FILE_ERROR: ClassVar[type[FileError]] = ModelFileError
@@ -37,6 +39,10 @@ class Progress(JsonRecord):
     seed: int
     batch_size: int
     seconds: float
+    best_step: int | None = None
+    best_metrics: dict[str, float] = {}
+    stale_validations: int = 0
+    stopped_early: bool = False
 
 
 def checkpoint_dir(out_dir: Path, step: int) -> Path:

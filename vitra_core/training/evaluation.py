@@ -1,16 +1,16 @@
 """Zero-shot action prediction on held-out videos, beside two baselines that need no learning.
 
-The split is by source video, never by frame: neighbouring frames of one clip are nearly identical,
-so a frame-level split would measure memorisation. Errors are computed per hand over the chunk steps
-where the hand is present now and at that step (the dataset's action mask), in the units people
-reason in: wrist translation ADE/FDE in cm, wrist rotation and joint rotation geodesic errors in deg.
+Which videos are held out is split.py's job. The model's prediction is a point estimate: the mean of
+several flow samples (VLA.generate), since one sample of a spread-out distribution adds its spread to
+the error (docs/model.md has the measurement). Errors are computed per hand over the chunk steps where
+the hand is present now and at that step (the dataset's action mask), in the units people reason in: wrist translation ADE/FDE in cm, wrist rotation and joint rotation geodesic errors in deg.
 Baselines: `hold` repeats the current state; `constant_velocity` extrapolates the last frame's motion
 (translation linearly, rotations by repeating the last relative rotation).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,14 +32,6 @@ JOINTS = slice(6, STATE_SIZE)
 METHODS = ("model", "hold", "constant_velocity")
 
 
-class EvalSplit(BaseModel):
-    """Episodes for training and for evaluation, and the videos held out."""
-
-    train_episodes: list[int]
-    eval_episodes: list[int]
-    eval_videos: list[str]
-
-
 class ActionErrors(BaseModel):
     """Mean errors of one method over every (sample, hand) pair with at least one valid future step."""
 
@@ -48,22 +40,6 @@ class ActionErrors(BaseModel):
     wrist_rotation_deg: float
     joint_angle_deg: float
     hand_chunks: int
-
-
-def split_by_video(episodes: Mapping[int, dict], eval_fraction: float, seed: int = 0) -> EvalSplit:
-    """Hold out round(eval_fraction x videos) whole videos (at least one, and one left to train on);
-    `episodes`: DatasetMeta.episodes (rows with `video_id`)."""
-    videos = sorted({row["video_id"] for row in episodes.values()})
-    if len(videos) < 2:
-        raise VitraError(f"splitting by video needs at least 2 videos with episodes, the dataset has {len(videos)}")
-    n_eval = min(max(1, round(eval_fraction * len(videos))), len(videos) - 1)
-    held_out = sorted(np.random.default_rng(seed).choice(videos, size=n_eval, replace=False).tolist())
-    by_video = {v: sorted(i for i, row in episodes.items() if row["video_id"] == v) for v in videos}
-    return EvalSplit(
-        train_episodes=sorted(i for v in videos if v not in held_out for i in by_video[v]),
-        eval_episodes=sorted(i for v in held_out for i in by_video[v]),
-        eval_videos=held_out,
-    )
 
 
 def hold_chunk(state: np.ndarray, chunk_size: int) -> np.ndarray:
@@ -159,15 +135,16 @@ def eval_samples(dataset: EpisodeWindowDataset) -> Iterable[EvalSample]:
 BatchPredictor = Callable[[list[EvalSample]], np.ndarray]
 
 
-def policy_predictor(policy) -> BatchPredictor:
-    """A VLAPolicy's predict_batch over EvalSamples (one forward pass per batch, as in training)."""
+def policy_predictor(policy, flow_samples: int = 1) -> BatchPredictor:
+    """A VLAPolicy's predict_batch over EvalSamples (one forward pass per batch, as in training), each chunk
+    the mean of `flow_samples` flow samples."""
     def predict(samples: list[EvalSample]) -> np.ndarray:
         return policy.predict_batch({
             "image": np.stack([s.image.transpose(2, 0, 1) for s in samples]),
             "instruction": [s.instruction for s in samples],
             "state": np.stack([s.state for s in samples]),
             "fov": np.stack([s.fov_deg for s in samples]),
-        })
+        }, flow_samples)
     return predict
 
 

@@ -13,7 +13,7 @@ from vitra_core.config import VitraConfig
 from vitra_core.episodes.meta import DatasetMeta
 from vitra_core.training.job import TrainingRecord, read_training_record, run_training_job
 from vitra_core.training.pretrain import PRETRAINED_DIR
-from vitra_core.training.tracking import tracking_target
+from vitra_core.training.tracking import DatasetRef, tracking_target
 
 FINETUNED_DIR = "finetuned_policy"
 SCRATCH_DIR = "scratch_policy"
@@ -21,17 +21,20 @@ SCRATCH_SUFFIX = "-scratch"
 CODE_VERSION = "finetune-v1"
 
 
-def finetune_stage(cfg: VitraConfig, demos_root: Path, demos_fingerprint: str) -> tuple[TrainingRecord, TrainingRecord]:
+def finetune_stage(cfg: VitraConfig, demos_root: Path, demos_fingerprint: str,
+                   links: dict[str, str] | None = None) -> tuple[TrainingRecord, TrainingRecord]:
     """Train the fine-tuned policy (from data/pretrained_vla) and its from-scratch control on every demo
-    episode; publish them to data/finetuned_policy and data/scratch_policy. Returns (fine-tuned, control)."""
+    episode; publish them to data/finetuned_policy and data/scratch_policy. Returns (fine-tuned, control).
+    `links`: tags linking both MLflow runs to the Dagster run and asset."""
     from vitra_core.model import VLAConfig, VLAPolicy
 
     settings = cfg.finetune
     pretrained_dir = cfg.data_root / PRETRAINED_DIR
     pretrained = read_training_record(pretrained_dir)
     episodes = sorted(DatasetMeta.load(demos_root).episodes)
-    common = dict(dataset_root=demos_root, dataset_dvc_md5=demos_fingerprint, episodes=episodes,
-                  runs_root=cfg.runs_dir, tracking=tracking_target(cfg), repo_root=cfg.resolve(cfg.dvc.repo_root))
+    demos = DatasetRef(name="robot_demos", root=demos_root, version=demos_fingerprint, version_kind="fingerprint")
+    common = dict(dataset=demos, episodes=episodes, runs_root=cfg.runs_dir, tracking=tracking_target(cfg),
+                  repo_root=cfg.resolve(cfg.dvc.repo_root), links=links)
     pretrained_link = {"pretrained": {"model": pretrained.model_name, "version": pretrained.model_version,
                                       "run_id": pretrained.run_id}}
     same_model = VLAConfig.model_validate_json((pretrained_dir / VLAPolicy.CONFIG_FILE).read_text())

@@ -2,24 +2,27 @@
 
 Read top to bottom: find where to start (latest checkpoint, a policy to fine-tune, or fresh weights),
 build the step-indexed data stream, then per step: set the lr, forward, backward, clip, AdamW step,
-report, checkpoint. The loss is the flow-matching error summed over all ranks' valid elements divided
+report, validate (with a validator: keep the best policy, stop once it stops improving), checkpoint. The loss is the flow-matching error summed over all ranks' valid elements divided
 by their total count, so the gradient equals the single-process gradient of the same global batch.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import torch
 from pydantic import BaseModel
 from torch.nn.parallel import DistributedDataParallel
 
 from vitra_core.errors import VitraError
+from vitra_core.fsutil import publish_dir
 from vitra_core.model import Normaliser, VLAConfig, VLAPolicy
 from vitra_core.training.checkpoint import (
+    BEST_DIR,
     PROGRESS_FILE,
     Progress,
     latest_checkpoint,
@@ -41,13 +44,26 @@ class TrainingError(VitraError):
     """A run cannot start or continue as asked."""
 
 
+class Validator(Protocol):
+    """Held-out figures of a policy ({"val/...": value}); `metric` names the one to minimise."""
+
+    metric: str
+
+    def __call__(self, policy: VLAPolicy) -> dict[str, float]: ...
+
+
 class TrainResult(BaseModel):
+    """`policy_dir` holds the policy with the best held-out `metric` when a validator was given, else the last."""
+
     policy_dir: Path
     steps: int
     final_loss: float
     losses: list[float]
     normaliser: dict
     seconds: float
+    best_step: int | None = None
+    best_metrics: dict[str, float] = {}
+    stopped_early: bool = False
 
 
 def _starting_point(model_config: VLAConfig, cfg: TrainConfig, dataset_root: Path, episodes: list[int] | None,
@@ -95,23 +111,27 @@ def _to_device(batch: dict, device: torch.device) -> dict:
 
 def train(model_config: VLAConfig, train_config: TrainConfig, dataset_root: Path, out_dir: Path,
           episodes: list[int] | None = None, on_step: Callable[[int, dict[str, float]], None] | None = None,
-          on_checkpoint: Callable[[int, Path], None] | None = None) -> TrainResult:
+          on_checkpoint: Callable[[int, Path], None] | None = None,
+          validator: Validator | None = None) -> TrainResult:
     """Train (or resume training) and save the policy to `<out_dir>/policy`.
 
-    on_step(step, metrics) gets loss, lr, grad_norm, samples_per_s every `log_every` steps (rank 0 only);
+    on_step(step, metrics) gets train/loss, train/lr, train/grad_norm, train/samples_per_s every `log_every`
+    steps, and the validator's val/... figures every `validate_every` steps (rank 0 only);
     on_checkpoint(step, folder) after each checkpoint is written (rank 0 only). `step` counts finished steps.
+    With a validator, the published policy is the one with its lowest `metric`, and with `patience` the run
+    stops once that many validations in a row found nothing better (every rank validates, so all agree).
     """
     world = join_world()
     try:
         return _train(world, model_config, train_config, Path(dataset_root), Path(out_dir), episodes, on_step,
-                      on_checkpoint)
+                      on_checkpoint, validator)
     finally:
         world.close()
 
 
 def _train(world: World, model_config: VLAConfig, cfg: TrainConfig, dataset_root: Path, out_dir: Path,
            episodes: list[int] | None, on_step: Callable[[int, dict[str, float]], None] | None,
-           on_checkpoint: Callable[[int, Path], None] | None) -> TrainResult:
+           on_checkpoint: Callable[[int, Path], None] | None, validator: Validator | None) -> TrainResult:
     started = time.perf_counter()
     policy, progress, optimizer_state = _starting_point(model_config, cfg, dataset_root, episodes, out_dir,
                                                         world.device)
@@ -122,7 +142,8 @@ def _train(world: World, model_config: VLAConfig, cfg: TrainConfig, dataset_root
         optimizer.load_state_dict(optimizer_state)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     windows = window_dataset(dataset_root, policy.config.chunk_size, episodes, cfg.augment)
-    sampler = StepBatchSampler(len(windows), cfg.batch_size, cfg.steps, cfg.seed, progress.step, world.rank,
+    end_step = progress.step if progress.stopped_early else cfg.steps
+    sampler = StepBatchSampler(len(windows), cfg.batch_size, end_step, cfg.seed, progress.step, world.rank,
                                world.world_size)
     bf16 = _use_bf16(cfg.bf16, world.device)
     losses = list(progress.losses)
@@ -141,27 +162,62 @@ def _train(world: World, model_config: VLAConfig, cfg: TrainConfig, dataset_root
         loss = (world.all_reduce_sum(error_sum.detach().float().clone()) / total_weight).item()
         losses.append(loss)
         done, now = step + 1, time.perf_counter()
-        metrics = {"loss": loss, "lr": lr, "grad_norm": float(grad_norm),
-                   "samples_per_s": cfg.batch_size / (now - tick)}
-        tick = now
+        metrics = {"train/loss": loss, "train/lr": lr, "train/grad_norm": float(grad_norm),
+                   "train/samples_per_s": cfg.batch_size / (now - tick)}
         if world.is_main and (done % cfg.log_every == 0 or done == cfg.steps):
             logger.info("step %d/%d %s", done, cfg.steps, " ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
             if on_step is not None:
                 on_step(done, metrics)
-        if done % cfg.checkpoint_every == 0 or done == cfg.steps:
+        if validator is not None and (done % cfg.validate_every == 0 or done == cfg.steps):
+            progress = _validate(world, validator, policy, progress, done, cfg, out_dir, on_step)
+        if done % cfg.checkpoint_every == 0 or done == cfg.steps or progress.stopped_early:
             if world.is_main:
-                state = Progress(step=done, losses=losses, seed=cfg.seed, batch_size=cfg.batch_size,
-                                 seconds=progress.seconds + time.perf_counter() - started)
+                state = progress.model_copy(update={"step": done, "losses": losses,
+                                                    "seconds": progress.seconds + time.perf_counter() - started})
                 folder = save_checkpoint(out_dir, policy, optimizer, state, cfg.keep_checkpoints)
                 if on_checkpoint is not None:
                     on_checkpoint(done, folder)
             world.barrier()
+        tick = time.perf_counter()  # validation and checkpoints are not training throughput
+        if progress.stopped_early:
+            logger.info("stopping at step %d: no better %s in %d validations (best at step %d)", done,
+                        validator.metric, progress.stale_validations, progress.best_step)
+            break
     policy_dir = out_dir / POLICY_DIR
     if world.is_main:
-        policy.save(policy_dir)
+        if progress.best_step is not None:
+            shutil.rmtree(policy_dir, ignore_errors=True)
+            shutil.copytree(out_dir / BEST_DIR, policy_dir)
+        else:
+            policy.save(policy_dir)
     world.barrier()
     if not losses:
         raise TrainingError(f"{out_dir}: no training step was run (steps {cfg.steps})")
     seconds = progress.seconds + time.perf_counter() - started
     return TrainResult(policy_dir=policy_dir, steps=len(losses), final_loss=losses[-1], losses=losses,
-                       normaliser=policy.normaliser.model_dump(), seconds=seconds)
+                       normaliser=policy.normaliser.model_dump(), seconds=seconds, best_step=progress.best_step,
+                       best_metrics=progress.best_metrics, stopped_early=progress.stopped_early)
+
+
+def _validate(world: World, validator: Validator, policy: VLAPolicy, progress: Progress, done: int,
+              cfg: TrainConfig, out_dir: Path, on_step: Callable[[int, dict[str, float]], None] | None) -> Progress:
+    """Validate after step `done`; keep the policy in `<out_dir>/best_policy` if it is the best so far.
+    Returns the progress with the best figures, the count of validations without improvement, and whether to stop."""
+    figures = validator(policy)
+    value = figures[validator.metric]
+    if progress.best_step is None or value < progress.best_metrics[validator.metric]:
+        if world.is_main:
+            staging = out_dir / f".{BEST_DIR}.staging"
+            shutil.rmtree(staging, ignore_errors=True)
+            policy.save(staging)
+            publish_dir(staging, out_dir / BEST_DIR)
+        world.barrier()
+        progress = progress.model_copy(update={"best_step": done, "best_metrics": figures, "stale_validations": 0})
+    else:
+        progress = progress.model_copy(update={"stale_validations": progress.stale_validations + 1})
+    if world.is_main:
+        logger.info("step %d %s", done, " ".join(f"{k} {v:.4g}" for k, v in figures.items()))
+        if on_step is not None:
+            on_step(done, {**figures, f"{validator.metric}_best": progress.best_metrics[validator.metric]})
+    stop = cfg.patience is not None and progress.stale_validations >= cfg.patience and done < cfg.steps
+    return progress.model_copy(update={"stopped_early": stop})

@@ -22,10 +22,16 @@ class TrainingJobSettings(BaseModel):
 
 
 class PretrainSettings(TrainingJobSettings):
+    """Pretraining with a split by video (split.py): training, validation (picks the kept step and stops the
+    run once it stops improving) and evaluation (vla_eval) videos."""
+
     experiment: str = "vitra-pretrain"
     registered_model: str = "vitra-vla"
-    eval_fraction: float = Field(0.25, gt=0, lt=1, description="share of source videos held out for vla_eval")
+    eval_fraction: float = Field(0.25, gt=0, lt=1, description="share of frames, in whole videos, held out for vla_eval")
+    val_fraction: float = Field(0.15, gt=0, lt=1, description="share of frames, in whole videos, for validation")
     split_seed: int = 0
+    flow_samples: int = Field(8, ge=1, description="a predicted chunk is the mean of this many flow samples")
+    val_windows: int = Field(192, ge=1, description="validation uses at most this many windows, evenly spaced")
 
 
 class FinetuneSettings(TrainingJobSettings):

@@ -1,8 +1,12 @@
 """MLflow for training runs: what each run records, the model registry, and champion promotion.
 
-Every run logs its config, per-step metrics, dataset version, git commit, normaliser and last
-checkpoint; the trained policy is logged as a pyfunc model (models-from-code: the loader is a file,
-nothing is pickled) with a signature, registered, and given the alias `candidate`. `champion` moves
+Every run logs its config, `train/` and `val/` metrics per step (`eval/` after evaluation), system
+metrics, its dataset as an MLflow dataset input (name, version as digest, one row per episode), the
+git commit, the links to the Dagster run and asset that started it, the normaliser and the last
+checkpoint. Experiments are tagged for model training, so the MLflow 3 UI opens them in its ML (not
+GenAI) view. The trained policy is logged as a pyfunc model (models-from-code: the loader is a file,
+nothing is pickled) with an input example and a signature, registered with a description, and given
+the alias `candidate`. `champion` moves
 only through `promote`, after evaluation: the candidate must pass its promotion gate (beat its baselines
 and controls, see `promotion.py`) and then beat the current champion.
 """
@@ -12,9 +16,10 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -33,6 +38,9 @@ if TYPE_CHECKING:  # mlflow itself is imported where it is used: loading the Dag
 CANDIDATE = "candidate"
 CHAMPION = "champion"
 GATE_TAG = "vitra.gate"  # on each evaluated model version: "passed: ..." or "failed: ..."
+# MLflow 3's experiment type: the UI shows runs, metrics and models (not traces) for this kind
+EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
+DAGSTER_RUN_TAG, DAGSTER_ASSET_TAG = "dagster.run_id", "dagster.asset_key"
 POLICY_ARTIFACT = "policy"
 PYFUNC_LOADER = Path(__file__).with_name("mlflow_model.py")
 
@@ -46,6 +54,31 @@ class TrackingTarget(BaseModel):
 
 def tracking_target(cfg: "VitraConfig") -> TrackingTarget:
     return TrackingTarget(uri=cfg.mlflow_tracking_uri, artifact_location=cfg.mlflow_artifact_location)
+
+
+class DatasetRef(BaseModel):
+    """The dataset a run trains on: its name, folder and version, and what kind of version that is (a DVC
+    md5 of a DVC-tracked folder, or a content fingerprint), so the version's tag says what it holds."""
+
+    name: str  # "episodes", "robot_demos"
+    root: Path
+    version: str
+    version_kind: Literal["dvc_md5", "fingerprint"]
+
+    @property
+    def version_tag(self) -> str:
+        """e.g. `vitra.episodes.dvc_md5`, `vitra.robot_demos.fingerprint`."""
+        return f"vitra.{self.name}.{self.version_kind}"
+
+
+def run_name(job: str, size: str, dataset: DatasetRef) -> str:
+    """A unique, readable run name: job, model size, dataset version, UTC time (pretrain-small-fe305437-0312-1402)."""
+    return f"{job}-{size}-{dataset.version[:8]}-{datetime.now(timezone.utc):%m%d-%H%M%S}"
+
+
+def dagster_links(run_id: str, asset_key: str) -> dict[str, str]:
+    """The tags linking an MLflow run to the Dagster run and asset that started it (the caller is the asset)."""
+    return {DAGSTER_RUN_TAG: run_id, DAGSTER_ASSET_TAG: asset_key}
 
 
 class TrackingError(VitraError):
@@ -110,6 +143,15 @@ class TrainingRun:
         self.client, self.run_id, self.flush_every = client, run_id, flush_every
         self._pending: list[Metric] = []
 
+    def _active(self):
+        """This run as MLflow's active run, for the fluent calls (log_model, log_input) that link to it."""
+        import mlflow
+
+        active = mlflow.active_run()
+        if active is not None and active.info.run_id == self.run_id:
+            return nullcontext()
+        return mlflow.start_run(run_id=self.run_id, nested=active is not None)
+
     @classmethod
     def resume(cls, tracking: TrackingTarget, run_id: str) -> "TrainingRun":
         """A finished run reopened to add results (evaluation logs to its training run)."""
@@ -149,36 +191,63 @@ class TrainingRun:
     def log_artifacts(self, local_dir: Path, artifact_path: str) -> None:
         self.client.log_artifacts(self.run_id, str(local_dir), artifact_path)
 
-    def log_policy(self, policy_dir: Path, model_name: str) -> ModelVersion:
-        """Log the policy folder as a pyfunc model with a signature, register it, alias it `candidate`."""
+    def log_dataset(self, dataset: DatasetRef, episodes: list[int], context: str) -> None:
+        """`episodes` of the dataset as an MLflow dataset input of this run: one row per episode (source video,
+        hand, frames, instruction), the dataset version as its digest, `context` training/validation/evaluation.
+        Named `<dataset>-<context>`: MLflow identifies a dataset by name and digest, and links one only once per run."""
+        import mlflow
+        import pandas as pd
+
+        from vitra_core.episodes.meta import DatasetMeta
+
+        rows = DatasetMeta.load(dataset.root).episodes
+        columns = ("video_id", "hand", "length", "instruction")
+        table = pd.DataFrame([{"episode_index": i, **{c: rows[i].get(c) for c in columns}} for i in episodes])
+        data = mlflow.data.from_pandas(table, source=str(dataset.root), name=f"{dataset.name}-{context}",
+                                       digest=dataset.version[:36])  # MLflow keeps at most 36 characters
+        with self._active():
+            mlflow.log_input(data, context=context, tags={"episodes": str(len(episodes)),
+                                                          "frames": str(int(table["length"].sum())),
+                                                          dataset.version_tag: dataset.version})
+
+    def log_policy(self, policy_dir: Path, model_name: str, description: str) -> ModelVersion:
+        """Log the policy folder as a pyfunc model with an input example and signature, register it with
+        `description`, alias it `candidate`."""
         import mlflow
         from mlflow.models import infer_signature
 
         self.flush()
         inputs, outputs = _policy_io_example(policy_dir)
-        with mlflow.start_run(run_id=self.run_id, nested=mlflow.active_run() is not None):
+        with self._active():
             info = mlflow.pyfunc.log_model(
                 name=POLICY_ARTIFACT, python_model=str(PYFUNC_LOADER), artifacts={POLICY_ARTIFACT: str(policy_dir)},
-                signature=_any_image_size(infer_signature(inputs, outputs)), pip_requirements=["vitra-ops"],
+                signature=_any_image_size(infer_signature(inputs, outputs)), input_example=inputs,
+                pip_requirements=["vitra-ops"],
             )
-        version = self.client.create_model_version(model_name, info.model_uri, run_id=self.run_id, model_id=info.model_id)
+        version = self.client.create_model_version(model_name, info.model_uri, run_id=self.run_id,
+                                                   model_id=info.model_id, description=description)
         self.client.set_registered_model_alias(model_name, CANDIDATE, version.version)
         return version
 
 
 def _experiment_id(client: MlflowClient, name: str, artifact_location: str | Path | None) -> str:
+    """The experiment's id, created if new; either way tagged as a model-training experiment."""
     experiment = client.get_experiment_by_name(name)
-    if experiment is not None:
-        return experiment.experiment_id
-    if isinstance(artifact_location, Path):
-        artifact_location = artifact_location.resolve().as_uri()
-    return client.create_experiment(name, artifact_location=artifact_location)
+    if experiment is None:
+        if isinstance(artifact_location, Path):
+            artifact_location = artifact_location.resolve().as_uri()
+        return client.create_experiment(name, artifact_location=artifact_location,
+                                        tags={EXPERIMENT_KIND_TAG: MODEL_TRAINING_KIND})
+    if experiment.tags.get(EXPERIMENT_KIND_TAG) != MODEL_TRAINING_KIND:
+        client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND)
+    return experiment.experiment_id
 
 
 @contextmanager
 def tracked_run(tracking: TrackingTarget, experiment: str, run_name: str, params: dict,
                 tags: dict[str, str]) -> Iterator[TrainingRun]:
-    """An MLflow run with `params` (nested dicts flattened to dotted keys) and `tags`; FAILED if the body raises."""
+    """The active MLflow run, with `params` (nested dicts flattened to dotted keys), `tags`, MLflow's own
+    source and user tags, and system metrics (CPU, memory, GPU) sampled while it runs; FAILED if the body raises."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -189,7 +258,8 @@ def tracked_run(tracking: TrackingTarget, experiment: str, run_name: str, params
         experiment_id = _experiment_id(client, experiment, tracking.artifact_location)
     except MlflowException as exc:
         raise TrackingError(f"MLflow at {tracking.uri}: cannot open experiment {experiment!r}: {exc}") from exc
-    run = client.create_run(experiment_id, run_name=run_name, tags=tags)
+    run = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags, log_system_metrics=True,
+                           nested=mlflow.active_run() is not None)
     flat: dict[str, str] = {}
     _flatten("", params, flat)
     client.log_batch(run.info.run_id, params=[mlflow.entities.Param(k, v) for k, v in flat.items()])
@@ -198,9 +268,9 @@ def tracked_run(tracking: TrackingTarget, experiment: str, run_name: str, params
         yield tracked
         tracked.flush()
     except BaseException:
-        client.set_terminated(run.info.run_id, "FAILED")
+        mlflow.end_run("FAILED")
         raise
-    client.set_terminated(run.info.run_id, "FINISHED")
+    mlflow.end_run("FINISHED")
 
 
 def ensure_registered_model(tracking_uri: str, name: str, description: str) -> None:
