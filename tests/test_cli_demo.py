@@ -39,6 +39,7 @@ def test_demo_on_a_tiny_corpus_prints_stages_and_summary_without_library_noise(s
 
     done = vitra_module(tmp_project, "demo", "--samples", str(samples), timeout=840)
     output = done.stdout + done.stderr
+    print(output)  # what a person sees (pytest -s, or the report of a failure)
     assert done.returncode == 0, output
     assert [word for word in NOISE if word in output] == [], output
     lines = output.splitlines()

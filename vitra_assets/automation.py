@@ -2,7 +2,8 @@
 
 Per-video runs are started by the inbox sensor (one run per new video, see docs/operations.md for
 why not an AutomationCondition); what depends on the whole corpus is declared here and evaluated by
-one automation sensor, so the UI shows for each tick why `episodes` did or did not run.
+one automation sensor, so the UI shows for each tick why `episodes` did or did not run. A nightly
+schedule of the `dataset` job is defined too, stopped until someone starts it.
 """
 
 from __future__ import annotations

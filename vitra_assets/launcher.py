@@ -13,11 +13,11 @@ calls mirror dagster-graphql's `launchRun` (dagster 1.13).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-
 from typing import Protocol
 
 from dagster import AssetKey, DagsterInstance, DagsterRun, DagsterRunStatus
@@ -25,7 +25,8 @@ from dagster import AssetKey, DagsterInstance, DagsterRun, DagsterRunStatus
 from vitra_core import console
 from vitra_core.errors import VitraError
 
-LOCATION_NAME = "vitra_assets.definitions"  # what `dagster dev -m vitra_assets.definitions` (`vitra ui`) calls it
+# The module `vitra ui` serves (`dagster dev -m vitra_assets.definitions`), which names the code location after it.
+DEFINITIONS_MODULE = "vitra_assets.definitions"
 UI_URL = "http://127.0.0.1:3000"  # `vitra ui`'s default address
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 POLL_S = 0.2
@@ -59,9 +60,10 @@ def run_line(run: DagsterRun) -> str:
 class Launcher:
     """Creates and launches runs in one loaded workspace (open it with `workspace_launcher`)."""
 
-    def __init__(self, instance: DagsterInstance, workspace):
+    def __init__(self, instance: DagsterInstance, workspace, location_name: str):
         self.instance = instance
         self.workspace = workspace
+        self.location_name = location_name
 
     def launch(self, spec: RunSpec) -> DagsterRun:
         """Create the run from the code location's job and launch it; returns at once."""
@@ -69,10 +71,10 @@ class Launcher:
         from dagster._core.storage.tags import PARTITION_NAME_TAG
 
         request = self.workspace.create_request_context()
-        location = request.get_code_location(LOCATION_NAME)
+        location = request.get_code_location(self.location_name)
         [repository] = location.get_repositories().values()
         remote_job = location.get_job(JobSubsetSelector(
-            location_name=LOCATION_NAME, repository_name=repository.name, job_name=spec.job_name,
+            location_name=self.location_name, repository_name=repository.name, job_name=spec.job_name,
             op_selection=None, asset_selection=spec.assets,
         ))
         run_config = dict(spec.run_config or {})
@@ -95,15 +97,20 @@ class Launcher:
 
     def wait(self, run_id: str, label: str | None = None) -> DagsterRun:
         """Poll the run's record until it finished (success, failure or canceled); with `label`, a line on the
-        terminal shows the time so far (a tty only; it is cleared at the end)."""
+        terminal shows the time so far (a tty only; it is cleared at the end). Ctrl-C terminates the run, as
+        the UI's "Terminate" does, rather than leaving it running unwatched."""
         with console.progress(desc=label, bar_format="{desc}: running, {elapsed}", leave=False,
                               disable=None if label else True) as bar:
-            while True:
-                run = self.instance.get_run_by_id(run_id)
-                if run.status in FINISHED:
-                    return run
-                bar.refresh()
-                time.sleep(POLL_S)
+            try:
+                while True:
+                    run = self.instance.get_run_by_id(run_id)
+                    if run.status in FINISHED:
+                        return run
+                    bar.refresh()
+                    time.sleep(POLL_S)
+            except KeyboardInterrupt:
+                self.instance.run_launcher.terminate(run_id)
+                raise
 
     def run(self, spec: RunSpec, label: str | None = None) -> DagsterRun:
         return self.wait(self.launch(spec).run_id, label)
@@ -115,11 +122,12 @@ def workspace_launcher(instance: DagsterInstance) -> Iterator[Launcher]:
     from dagster._core.workspace.context import WorkspaceProcessContext
     from dagster._core.workspace.load_target import ModuleTarget
 
-    target = ModuleTarget(module_name=LOCATION_NAME, attribute=None, working_directory=None, location_name=None)
+    module = DEFINITIONS_MODULE  # read at call time: a test may serve changed code from another module
+    target = ModuleTarget(module_name=module, attribute=None, working_directory=os.getcwd(), location_name=None)  # as `dagster dev -m`
     log_level = "DEBUG" if console.verbose() else "WARNING"  # its start/stop lines are not the person's business
     with WorkspaceProcessContext(instance, target, code_server_log_level=log_level) as workspace:
         request = workspace.create_request_context()
-        error = request.get_code_location_error(LOCATION_NAME)
+        error = request.get_code_location_error(module)
         if error is not None:
-            raise VitraError(f"the Dagster definitions ({LOCATION_NAME}) failed to load: {error.message.strip()}")
-        yield Launcher(instance, workspace)
+            raise VitraError(f"the Dagster definitions ({module}) failed to load: {error.message.strip()}")
+        yield Launcher(instance, workspace, location_name=module)

@@ -9,7 +9,7 @@ import pytest
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
 from tests.inbox_inputs import store_video
-from vitra_assets.launcher import LOCATION_NAME, workspace_launcher
+from vitra_assets.launcher import DEFINITIONS_MODULE, workspace_launcher
 from vitra_assets.partitions import VIDEOS
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.runner import run_spec
@@ -41,14 +41,14 @@ def test_a_new_clip_runs_the_per_video_job_through_the_instance_and_is_listed_wi
         assert (listed.tags["vitra/source"], listed.tags["vitra/launched_by"]) == ("ego4d_cf7c12db.gif", "cli")
         assert listed.asset_selection == {raw_clips.key}
         origin = listed.remote_job_origin  # what the UI matches to offer "Re-execute" without a version warning
-        assert (origin.location_name, origin.repository_origin.repository_name) == (LOCATION_NAME, "__repository__")
+        assert (origin.location_name, origin.repository_origin.repository_name) == (DEFINITIONS_MODULE, "__repository__")
         assert _run_start_pid(disk_instance, run.run_id) != os.getpid()  # a run worker ran it, not this process
         assert disk_instance.get_materialized_partitions(raw_clips.key) == {video_id}
 
         # The UI's "Re-execute all" (launchRunReexecution): a new run from the parent's origin, launched the same way.
         request = launcher.workspace.create_request_context()
-        location = request.get_code_location(LOCATION_NAME)
-        remote_job = location.get_job(JobSubsetSelector(location_name=LOCATION_NAME, repository_name="__repository__",
+        location = request.get_code_location(DEFINITIONS_MODULE)
+        remote_job = location.get_job(JobSubsetSelector(location_name=DEFINITIONS_MODULE, repository_name="__repository__",
                                                         job_name="per_video", op_selection=None,
                                                         asset_selection=listed.asset_selection))
         child = disk_instance.create_reexecuted_run(request_context=request, parent_run=listed, code_location=location,
