@@ -3,7 +3,7 @@ ship, served by the code server that `vitra reprocess --stale` launches its runs
 
 import warnings
 
-from vitra_assets.definitions import defs as current
+import vitra_assets.definitions as project  # the module, not its Definitions: one Definitions at module scope
 from vitra_assets.segments import segments
 from vitra_core.segments.stage import CODE_VERSION
 
@@ -11,6 +11,6 @@ BUMPED = f"{CODE_VERSION}-bumped"
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Definitions.map_asset_specs is a preview API
-    defs = current.map_asset_specs(
+    defs = project.defs.map_asset_specs(
         func=lambda spec: spec.replace_attributes(code_version=BUMPED) if spec.key == segments.key else spec
     )
