@@ -38,7 +38,6 @@ class IngestReport:
     new_partitions: list[str] = field(default_factory=list)
     succeeded: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    runs: dict[str, str] = field(default_factory=dict)  # video partition -> the id of its run
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:
@@ -132,10 +131,11 @@ def materialize_partitions(
             ok = run is None or run.is_success
             (report.succeeded if ok else report.failed).append(key)
             if run is not None:
-                report.runs[key] = run.run_id
                 bar.clear()  # the run's line goes to stdout, the bar (on the terminal's stderr) is drawn again below it
                 print(f"  {key} ({tags.get(SOURCE_TAG, '?')[:32]}): {run_line(run)}", flush=True)
             bar.update()
+
+
 @contextmanager
 def _video_lock(instance: DagsterInstance, lock_dir: Path | None, key: str, assets: list[AssetKey]) -> Iterator[bool]:
     """Hold the video's lock; yield False when another process ran every one of `assets` while we waited."""
