@@ -143,6 +143,6 @@ def summary(instance: DagsterInstance, names: list[str]) -> str:
         for key in SUMMARY_KEYS.get(name, ()):
             if key in metadata:
                 value = metadata[key].value
-                text = str(value)
+                text = f"{value:.4g}" if isinstance(value, float) else str(value)  # a loss to 4 digits, not 16
                 lines.append(("  " + text.replace("\n", "\n  ")) if "\n" in text else f"  {key}: {text}")
     return "\n".join(lines)

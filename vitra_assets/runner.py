@@ -7,6 +7,7 @@ lands in DAGSTER_HOME as a UI launch would.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +112,7 @@ def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, 
 
 def materialize_partitions(
     instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
-    layout: DataLayout | None = None, runs: Runs | None = None,
+    layout: DataLayout | None = None, runs: Runs | None = None, echo: Callable[[str], None] | None = None,
 ) -> None:
     """One run of the `per_video` job per partition, as the inbox sensor launches them: a broken video fails alone.
 
@@ -119,6 +120,7 @@ def materialize_partitions(
     process (tests on an ephemeral instance). With `layout`, each run is tagged `vitra/source` with its video's
     file name, as the inbox sensor does, and holds the video's lock (`<data>/.locks/<video id>.lock`): a second
     `vitra ingest` of the same file waits for the first, then finds the stages materialized meanwhile and skips them.
+    `echo` gets a line per run (its video, file name, status and run id).
     """
     runs = runs or InProcessRuns(instance, defs)
     lock_dir = layout.locks_dir if layout else None
@@ -130,9 +132,9 @@ def materialize_partitions(
                 run = runs.run(run_spec(assets, key, tags)) if still_needed else None
             ok = run is None or run.is_success
             (report.succeeded if ok else report.failed).append(key)
-            if run is not None:
-                bar.clear()  # the run's line goes to stdout, the bar (on the terminal's stderr) is drawn again below it
-                print(f"  {key} ({tags.get(SOURCE_TAG, '?')[:32]}): {run_line(run)}", flush=True)
+            if run is not None and echo is not None:
+                bar.clear()  # the line goes to stdout; the bar (on the terminal's stderr) is drawn again below it
+                echo(f"  {key} ({tags.get(SOURCE_TAG, '?')[:32]}): {run_line(run)}")
             bar.update()
 
 

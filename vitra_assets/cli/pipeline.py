@@ -51,7 +51,7 @@ def _run_videos_then_episodes(cfg: VitraConfig, launcher, work: dict, report) ->
     from vitra_core.layout import DataLayout
 
     layout = DataLayout(cfg.data_root)
-    materialize_partitions(launcher.instance, defs, work, report, layout, runs=launcher)
+    materialize_partitions(launcher.instance, defs, work, report, layout, runs=launcher, echo=click.echo)
     if report.failed:
         failed = ", ".join(f"{key} ({source_name(layout, key) or '?'})" for key in report.failed)
         click.echo(f"{len(report.failed)} video(s) failed: {failed}", file=console.terminal())
