@@ -68,10 +68,10 @@ def test_lineage_without_a_running_controller_reads_its_store_and_says_how_to_st
 NOISE = ("W0000", "UserWarning", "Traceback")
 
 
-def vitra_module(project, *args: str, **env: str) -> subprocess.CompletedProcess:
+def vitra_module(project, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
     """The CLI of this tree (`python -m vitra_assets.cli`), whatever `vitra` the venv's scripts point at."""
     return subprocess.run([sys.executable, "-m", "vitra_assets.cli", *args], env={**project.env, **env},
-                          capture_output=True, text=True, timeout=300, cwd=project.root)
+                          capture_output=True, text=True, timeout=timeout, cwd=project.root)
 
 
 def test_ingest_keeps_library_noise_in_the_log_file_and_verbose_shows_it(shared_data, tmp_project, tmp_path):

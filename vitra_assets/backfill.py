@@ -11,12 +11,15 @@ The inbox sensor keeps one run per new video: a single new clip should not wait 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+
 from dagster import AssetKey, DagsterInstance, Definitions
 
+from vitra_assets.launcher import Runs, run_line
 from vitra_assets.partitions import VIDEOS
-from vitra_assets.runner import IngestReport, _run, materialize_partitions  # _run: the CLI's one way to launch a run
+from vitra_assets.runner import InProcessRuns, IngestReport, materialize_partitions, run_spec
 from vitra_core import console
 from vitra_core.fsutil import file_lock
 from vitra_core.layout import DataLayout
@@ -50,27 +53,34 @@ def plan_batches(partition_order: list[str], work: dict[str, list[AssetKey]], ba
 
 
 def run_batches(instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], batch_size: int,
-                report: IngestReport, layout: DataLayout) -> None:
+                report: IngestReport, layout: DataLayout, runs: Runs | None = None,
+                echo: Callable[[str], None] | None = None) -> None:
     """Materialize `work` (video -> stages to run) in batched runs; a failed batch again one video per run.
 
-    Each batch holds its videos' locks (`<data>/.locks/<video id>.lock`, as `vitra ingest` does), taken in
+    `runs` and `echo` as for `runner.materialize_partitions` (the CLI launches through the instance). Each
+    batch holds its videos' locks (`<data>/.locks/<video id>.lock`, as `vitra ingest` does), taken in
     partition order so two backfills cannot deadlock.
     """
+    runs = runs or InProcessRuns(instance, defs)
     batches = plan_batches(instance.get_dynamic_partitions(VIDEOS), work, batch_size)
     with console.progress(total=len(work), desc="processing videos", unit="video", disable=None if work else True) as bar:
         for batch in batches:
             bar.set_postfix_str(f"batch of {len(batch.videos)}")
-            if len(batch.videos) == 1 or not _run_batch(instance, defs, batch, layout):
-                materialize_partitions(instance, defs, {video: list(batch.assets) for video in batch.videos}, report, layout)
+            if len(batch.videos) == 1 or not _run_batch(runs, batch, layout, echo):
+                materialize_partitions(instance, defs, {video: list(batch.assets) for video in batch.videos}, report,
+                                       layout, runs=runs, echo=echo)
             else:
                 report.succeeded.extend(batch.videos)
             bar.update(len(batch.videos))
 
 
-def _run_batch(instance: DagsterInstance, defs: Definitions, batch: Batch, layout: DataLayout) -> bool:
+def _run_batch(runs: Runs, batch: Batch, layout: DataLayout, echo: Callable[[str], None] | None) -> bool:
     """One run of the batch's stages over its key range, holding its videos' locks."""
     tags = {RANGE_START_TAG: batch.videos[0], RANGE_END_TAG: batch.videos[-1], BATCH_SIZE_TAG: str(len(batch.videos))}
     with ExitStack() as locks:
         for video in batch.videos:
             locks.enter_context(file_lock(layout.locks_dir / f"{video}.lock"))
-        return _run(instance, defs, list(batch.assets), None, tags)
+        run = runs.run(run_spec(list(batch.assets), None, tags))
+    if echo is not None:
+        echo(f"  batch {batch.videos[0]}..{batch.videos[-1]} ({len(batch.videos)} videos): {run_line(run)}")
+    return run.is_success

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from vitra_assets.automation import build_automation_sensor
+from vitra_assets.automation import build_automation_sensor, build_nightly_dataset_schedule
 from vitra_assets.camera_motion import camera_motion
 from vitra_assets.captions import captions
 from vitra_assets.controller import ControllerResource, controller_url
@@ -19,7 +19,7 @@ from vitra_assets.episodes import episodes
 from vitra_assets.executor import build_executor
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.inbox import build_inbox_sensor
-from vitra_assets.jobs import JOBS, PER_VIDEO_JOB
+from vitra_assets.jobs import JOB_NAMED, JOBS, PER_VIDEO_JOB
 from vitra_assets.partitions import batched
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.segments import segments
@@ -38,6 +38,7 @@ def build_definitions(cfg: VitraConfig) -> Definitions:
     return Definitions(
         assets=[*batched(PER_VIDEO_ASSETS, cfg.dagster.backfill_batch_size), episodes, *MODEL_ASSETS, *ROBOT_ASSETS],
         jobs=JOBS,
+        schedules=[build_nightly_dataset_schedule(JOB_NAMED["dataset"])],
         sensors=[
             build_inbox_sensor(cfg.inbox.poll_interval_s, PER_VIDEO_JOB),
             build_automation_sensor(cfg.dagster.automation_interval_s),

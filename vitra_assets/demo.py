@@ -16,12 +16,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance, Definitions
+from dagster import AssetKey, DagsterInstance, DagsterRun, Definitions
 
 from robot.bundle import write_keypair
 from robot.controller.process import ControllerProcess
 from vitra_assets.controller import controller_url
-from vitra_assets.runner import materialize_corpus_asset
+from vitra_assets.launcher import Launcher, run_line
+from vitra_assets.runner import run_spec
 from vitra_core.config import VitraConfig
 from vitra_core.errors import VitraError
 
@@ -59,21 +60,24 @@ def ensure_signing_key(cfg: VitraConfig) -> Path:
     return key
 
 
-def run_chain(cfg: VitraConfig, instance: DagsterInstance, defs: Definitions, keys: list[AssetKey],
-              echo: Callable[[str], None]) -> list[str]:
-    """Materialize each outdated asset of `keys` in order; stop at the first failure. Returns the ones run."""
+def run_chain(launcher: Launcher, defs: Definitions, keys: list[AssetKey], echo: Callable[[str], None]) -> list[str]:
+    """Run each outdated asset of `keys` in order, each as a run of its named job; stop at the first failure.
+    Returns the ones run."""
+    instance = launcher.instance
     ran = []
     for key in keys:
         name = key.to_user_string()
         if not outdated(instance, defs, key):
             echo(f"{name}: up to date")
             continue
-        echo(f"{name}: running ...")
         started = time.time()
-        if not materialize_corpus_asset(instance, defs, key):
+        run = launcher.run(run_spec([key]), label=name)
+        if not run.is_success:
             if (_latest_timestamp(instance, key) or 0.0) < started:
-                raise VitraError(f"{name} failed; see its run in the Dagster UI (`vitra ui`, Runs)")
-            echo(f"{name}: {_failed_check_line(instance, key)}")
+                raise VitraError(f"{name} failed: {run_line(run)}")
+            echo(f"{name}: {_failed_check_line(instance, key)}, run {run.run_id[:8]}")
+        else:
+            echo(f"{name}: {run_line(run)} in {time.time() - started:.0f} s")
         ran.append(name)
     return ran
 
@@ -97,23 +101,29 @@ def nothing_to_deploy(cfg: VitraConfig) -> str | None:
     return None
 
 
-def deploy_on_local_controller(cfg: VitraConfig, instance: DagsterInstance, defs: Definitions, key: AssetKey,
-                               echo: Callable[[str], None], keep_running: bool,
-                               then: Callable[[ControllerProcess], None]) -> ControllerProcess:
-    """Start the controller of configs/robot/controller.yaml with a fresh token, materialize `key` (the
-    deployment) against it, call `then` while it runs; stop it afterwards unless `keep_running`."""
-    ensure_signing_key(cfg)
+def ensure_controller_token(cfg: VitraConfig) -> str:
+    """The deploy token in `deploy.token_env`: the person's, else a fresh one set in this process's environment,
+    which the code server and its run workers inherit (so call it before `workspace_launcher`)."""
     token = os.environ.get(cfg.deploy.token_env) or secrets.token_urlsafe(24)
-    os.environ[cfg.deploy.token_env] = token  # the ControllerResource reads it in this process
+    os.environ[cfg.deploy.token_env] = token
+    return token
+
+
+def deploy_on_local_controller(cfg: VitraConfig, launcher: Launcher, key: AssetKey, echo: Callable[[str], None],
+                               keep_running: bool, then: Callable[[ControllerProcess], None]) -> ControllerProcess:
+    """Start the controller of configs/robot/controller.yaml with the deploy token, run `key` (the deployment)
+    against it, call `then` while it runs; stop it afterwards unless `keep_running`."""
+    ensure_signing_key(cfg)
     port = int(controller_url(cfg).rsplit(":", 1)[1])
-    process = ControllerProcess(cfg.resolve(cfg.deploy.controller_config), token, cfg.deploy.token_env, port=port,
-                                log_dir=cfg.runs_dir.parent)
+    process = ControllerProcess(cfg.resolve(cfg.deploy.controller_config), ensure_controller_token(cfg),
+                                cfg.deploy.token_env, port=port, log_dir=cfg.runs_dir.parent)
     echo(f"controller: starting on {process.url} (log {process.log_path})")
     process.start()
     try:
-        echo(f"{key.to_user_string()}: running ...")
-        if not materialize_corpus_asset(instance, defs, key):
-            raise VitraError(f"{key.to_user_string()} failed; controller log: {process.log_path}")
+        run: DagsterRun = launcher.run(run_spec([key]), label=key.to_user_string())
+        if not run.is_success:
+            raise VitraError(f"{key.to_user_string()} failed: {run_line(run)}; controller log: {process.log_path}")
+        echo(f"{key.to_user_string()}: {run_line(run)}")
         then(process)
     finally:
         if not keep_running:
@@ -133,6 +143,6 @@ def summary(instance: DagsterInstance, names: list[str]) -> str:
         for key in SUMMARY_KEYS.get(name, ()):
             if key in metadata:
                 value = metadata[key].value
-                text = str(value)
+                text = f"{value:.4g}" if isinstance(value, float) else str(value)  # a loss to 4 digits, not 16
                 lines.append(("  " + text.replace("\n", "\n  ")) if "\n" in text else f"  {key}: {text}")
     return "\n".join(lines)

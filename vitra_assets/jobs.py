@@ -44,7 +44,8 @@ JOBS = [
     define_asset_job(name, selection=AssetSelection.assets(*assets), description=description)  # partitions: inferred
     for name, (assets, description) in _CHAINS.items()
 ]
-PER_VIDEO_JOB = JOBS[0]
+JOB_NAMED = {job.name: job for job in JOBS}
+PER_VIDEO_JOB = JOB_NAMED["per_video"]
 
 # Asset key -> the named job it belongs to.
 JOB_OF: dict[AssetKey, str] = {asset.key: name for name, (assets, _) in _CHAINS.items() for asset in assets}

@@ -1,19 +1,22 @@
 """Run the pipeline from the command line against the project's Dagster instance.
 
-The CLI does what the daemon does (inbox scan, then runs for what is missing) in-process, so the
-demo needs no server, while every run still lands in DAGSTER_HOME and shows up in the UI.
+The CLI does what the daemon does (inbox scan, then runs for what is missing) without a server: it
+launches runs of the named jobs through the instance (`launcher.py`) and waits for them, so every run
+lands in DAGSTER_HOME as a UI launch would.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, Definitions
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, DagsterRun, Definitions
 
 from vitra_assets.inbox import scan_for_new_videos
+from vitra_assets.launcher import Runs, RunSpec, run_line
 from vitra_assets.partitions import SOURCE_TAG, VIDEOS, source_tags, videos_partitions
 from vitra_core import console
 from vitra_core.config import VitraConfig
@@ -109,22 +112,29 @@ def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, 
 
 def materialize_partitions(
     instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
-    layout: DataLayout | None = None,
+    layout: DataLayout | None = None, runs: Runs | None = None, echo: Callable[[str], None] | None = None,
 ) -> None:
     """One run of the `per_video` job per partition, as the inbox sensor launches them: a broken video fails alone.
 
-    With `layout`, each run is tagged `vitra/source` with its video's file name, as the inbox sensor does, and
-    holds the video's lock (`<data>/.locks/<video id>.lock`): a second `vitra ingest` of the same file waits for
-    the first, then finds the stages materialized meanwhile and skips them.
+    `runs` launches them (the CLI: `launcher.Launcher`, through the instance); without it they run in this
+    process (tests on an ephemeral instance). With `layout`, each run is tagged `vitra/source` with its video's
+    file name, as the inbox sensor does, and holds the video's lock (`<data>/.locks/<video id>.lock`): a second
+    `vitra ingest` of the same file waits for the first, then finds the stages materialized meanwhile and skips them.
+    `echo` gets a line per run (its video, file name, status and run id).
     """
+    runs = runs or InProcessRuns(instance, defs)
     lock_dir = layout.locks_dir if layout else None
-    with console.progress(total=len(work), desc="processing videos", unit="video", disable=None if work else True) as bar:
+    with console.progress(total=len(work), desc="per_video runs", unit="video", disable=None if work else True) as bar:
         for key, assets in work.items():
             tags = source_tags(layout, key) if layout else {}
             bar.set_postfix_str(tags.get(SOURCE_TAG, key)[:24])
             with _video_lock(instance, lock_dir, key, assets) as still_needed:
-                ok = _run(instance, defs, assets, key, tags) if still_needed else True
+                run = runs.run(run_spec(assets, key, tags)) if still_needed else None
+            ok = run is None or run.is_success
             (report.succeeded if ok else report.failed).append(key)
+            if run is not None and echo is not None:
+                bar.clear()  # the line goes to stdout; the bar (on the terminal's stderr) is drawn again below it
+                echo(f"  {key} ({tags.get(SOURCE_TAG, '?')[:32]}): {run_line(run)}")
             bar.update()
 
 
@@ -153,23 +163,33 @@ def _latest_materializations(instance: DagsterInstance, assets: list[AssetKey], 
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:
-    """Run an unpartitioned (corpus-level) asset once, through the named job that holds it (as from the UI)."""
-    return _run(instance, defs, [asset_key])
+    """Run an unpartitioned (corpus-level) asset once in this process, through the named job that holds it."""
+    return InProcessRuns(instance, defs).run(run_spec([asset_key])).is_success
 
 
-def _run(instance: DagsterInstance, defs: Definitions, assets: list[AssetKey], partition_key: str | None = None,
-         tags: dict[str, str] | None = None) -> bool:
-    """One in-process run of the named job holding `assets` (else the implicit asset job), recorded in the
-    instance as the UI would launch it, with a quiet console."""
+def run_spec(assets: list[AssetKey], partition_key: str | None = None, tags: dict[str, str] | None = None) -> RunSpec:
+    """The run of the named job holding `assets` (only those), tagged as launched by the CLI, with a quiet console."""
     from vitra_assets.jobs import job_for
 
     name = job_for(assets)
-    job = defs.resolve_job_def(name) if name else defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=instance, partition_key=partition_key, asset_selection=assets,
-        raise_on_error=False, run_config=_run_config(), tags={"vitra/launched_by": "cli", **(tags or {})},
-    )
-    return result.success
+    if name is None:
+        raise ValueError(f"no named job holds all of {[key.to_user_string() for key in assets]}")
+    return RunSpec(name, tuple(assets), partition_key, {"vitra/launched_by": "cli", **(tags or {})}, _run_config())
+
+
+class InProcessRuns:
+    """Runs in this process (`execute_in_process`), for an ephemeral instance; the CLI uses `launcher.Launcher`."""
+
+    def __init__(self, instance: DagsterInstance, defs: Definitions):
+        self.instance, self.defs = instance, defs
+
+    def run(self, spec: RunSpec, label: str | None = None) -> DagsterRun:
+        tags = dict(spec.tags or {})
+        result = self.defs.resolve_job_def(spec.job_name).execute_in_process(
+            instance=self.instance, partition_key=spec.partition_key, asset_selection=list(spec.assets),
+            raise_on_error=False, run_config=spec.run_config, tags=tags,
+        )
+        return result.dagster_run
 
 
 def materialization_status(instance: DagsterInstance, asset_key: AssetKey) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Named jobs and asset groups that read as the pipeline (the UI's Jobs page and global lineage)."""
 
-from dagster import AssetKey
+from dagster import AssetKey, DefaultScheduleStatus
 
 from vitra_assets.definitions import defs
 from vitra_assets.jobs import job_for
@@ -38,3 +38,9 @@ def test_asset_groups_read_as_the_pipeline_and_the_inbox_sensor_launches_per_vid
     assert defs.resolve_sensor_def("inbox_sensor").job_name == "per_video"
     assert job_for([AssetKey("segments"), AssetKey("captions")]) == "per_video"
     assert job_for([AssetKey("episodes"), AssetKey("pretrained_vla")]) is None  # across jobs: the implicit asset job
+
+
+def test_the_nightly_dataset_schedule_targets_the_dataset_job_and_is_off_until_started():
+    schedule = defs.resolve_schedule_def("nightly_dataset")
+    assert (schedule.job_name, schedule.cron_schedule, schedule.execution_timezone) == ("dataset", "0 3 * * *", "UTC")
+    assert schedule.default_status == DefaultScheduleStatus.STOPPED

@@ -3,20 +3,18 @@ and nothing else."""
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 from click.testing import CliRunner
 from dagster import AssetKey
 
 import vitra_assets.definitions
+import vitra_assets.launcher
 from tests.dagster.daemon import materialization_count
 from vitra_assets.cli import main
 from vitra_assets.definitions import PER_VIDEO_ASSETS
 from vitra_assets.episodes import episodes
 from vitra_assets.reprocess import stale_partitions
 from vitra_assets.segments import segments
-from vitra_core.segments.stage import CODE_VERSION as SEGMENTS_CODE_VERSION
 
 CLIPS = ["lavila/ego4d_3c0dffd0_012_014.mp4", "lavila/ego4d_cf7c12db.gif"]
 CHAIN = [asset.key for asset in PER_VIDEO_ASSETS]
@@ -26,15 +24,6 @@ def vitra(*args: str) -> str:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def with_bumped_segments():
-    bumped = f"{SEGMENTS_CODE_VERSION}-bumped"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Definitions.map_asset_specs is a preview API
-        return vitra_assets.definitions.defs.map_asset_specs(
-            func=lambda spec: spec.replace_attributes(code_version=bumped) if spec.key == segments.key else spec
-        ), bumped
 
 
 @pytest.mark.slow
@@ -48,8 +37,11 @@ def test_bumped_segments_version_reprocesses_segments_and_captions_of_both_video
     assert "no stale partitions" in vitra("reprocess", "--stale", "--dry-run")
     runs_before = {run.run_id for run in disk_instance.get_runs()}
 
-    bumped_defs, bumped = with_bumped_segments()
+    from tests.dagster import bumped_segments_definitions as changed  # the new algorithm, in this process and
+
+    bumped_defs, bumped = changed.defs, changed.BUMPED
     monkeypatch.setattr(vitra_assets.definitions, "defs", bumped_defs)
+    monkeypatch.setattr(vitra_assets.launcher, "DEFINITIONS_MODULE", changed.__name__)  # in the runs' code server
     listing = vitra("reprocess", "--stale", "--dry-run")
     for video in videos:
         [row] = [line.split() for line in listing.splitlines() if line.startswith(video)]

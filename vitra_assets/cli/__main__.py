@@ -1,0 +1,3 @@
+from vitra_assets.cli import main
+
+main()
