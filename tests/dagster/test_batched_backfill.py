@@ -52,7 +52,8 @@ def test_a_batched_backfill_of_three_clips_is_one_run_with_each_videos_own_outpu
         shutil.copy(shared_data / name, folder)
     done = vitra(tmp_project, "backfill", str(folder), "--batch-size", "3")
     assert done.returncode == 0, done.stderr
-    assert "ingested: 3 new" in done.stdout and "episodes: dataset updated" in done.stdout
+    assert "ingested: 3 new" in done.stdout and "(3 videos): success" in done.stdout
+    assert "episodes: success" in done.stdout
 
     layout = DataLayout(tmp_project.config.data_root)
     videos = disk_instance.get_dynamic_partitions("videos")
