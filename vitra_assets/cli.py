@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from robot.cli import bundle, controller
+from vitra_assets.benefit_cli import eval_group
 from vitra_core import console
 from vitra_core.config import VitraConfig, load_config
 from vitra_core.errors import VitraError
@@ -458,6 +459,7 @@ def export_vitra_npy_command(ctx: click.Context, out: Path | None) -> None:
 
 main.add_command(controller)
 main.add_command(bundle)
+main.add_command(eval_group)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ class VLAPolicy:
     def _noise(self, batch_size: int) -> torch.Tensor:
         generator = torch.Generator().manual_seed(self.config.noise_seed)
         noise = torch.randn(batch_size, self.config.chunk_size, ACTION_DIM, generator=generator)
-        return noise.to(self.device)
+        return (noise * self.config.noise_scale).to(self.device)
 
     def predict_batch(self, batch: dict) -> np.ndarray:
         """A loader batch (EpisodeWindowDataset keys image [B, 3, S, S], instruction, state [B, 104], fov [B, 2])

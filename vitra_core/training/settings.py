@@ -46,6 +46,9 @@ class PolicyEvalSettings(BaseModel):
     seeds_per_task: int = Field(10, ge=1)
     first_seed: int = Field(1000, ge=0)
     execute_steps: int = Field(8, ge=1, le=16, description="receding horizon: steps of each chunk executed")
+    benefit_demos_per_task: list[int] = Field(
+        [1, 2, 5, 10, 20], min_length=1, description="pretraining_benefit: the demo counts per task of its sweep")
     min_success_rate: float = Field(
-        0.5, ge=0, le=1, description="promotion floor: the fine-tuned policy's success over all tasks must reach "
-                                     "this (and beat its from-scratch control) before it can become `champion`")
+        0.8, ge=0, le=1, description="promotion floor: the fine-tuned policy's success on each demonstrated task must "
+                                     "reach this (and over all tasks beat its from-scratch control) before it can "
+                                     "become `champion`")

@@ -1,0 +1,25 @@
+"""`vitra eval benefit`: the pretraining-benefit sweep from the command line (the asset's code, no Dagster)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Evaluate trained policies in simulation."""
+
+
+@eval_group.command("benefit")
+@click.option("--demos", default=None, help="Comma-separated demos per task (default: "
+                                            "policy_eval.benefit_demos_per_task, 1,2,5,10,20).")
+@click.pass_context
+def benefit(ctx: click.Context, demos: str | None) -> None:
+    """Train policies from the pretrained VLA and from scratch at each demo count (same budget and seed), roll
+    them out on unseen seeds and held-out variations, print the table and write the plot."""
+    from robot.pretraining_benefit import benefit_stage
+
+    counts = [int(n) for n in demos.split(",")] if demos else None
+    report, plot, run_id = benefit_stage(ctx.find_root().obj["config"], counts)
+    click.echo(report.markdown())
+    click.echo(f"plot: {plot}\nMLflow run: {run_id}")
