@@ -24,10 +24,12 @@ REPORT_FILE = "pretraining_benefit.json"
 
 def benefit_stage(cfg: VitraConfig, demos_per_task: list[int] | None = None) -> tuple[BenefitReport, Path, str]:
     """The sweep on data/robot_demos from data/pretrained_vla with the fine-tuning budget (`finetune.train`)
-    and policy_eval's seeds; the table, report and plot go to `data/pretraining_benefit` and to an MLflow run
-    of experiment `vitra-benefit`. Returns (report, plot path, MLflow run id)."""
+    and policy_eval's seeds; at all demos per task it rolls out finetuned_policy and its control (trained so).
+    The table, report and plot go to `data/pretraining_benefit` and to an MLflow run of experiment
+    `vitra-benefit`. Returns (report, plot path, MLflow run id)."""
     from robot.demos import DATASET_DIR
     from robot.evaluation.benefit import BenefitSettings, measure_benefit, plot_benefit
+    from vitra_core.training.finetune import FINETUNED_DIR, SCRATCH_DIR
     from vitra_core.training.pretrain import PRETRAINED_DIR
     from vitra_core.training.tracking import tracked_run, tracking_target
 
@@ -39,8 +41,11 @@ def benefit_stage(cfg: VitraConfig, demos_per_task: list[int] | None = None) -> 
     with tracked_run(tracking_target(cfg), EXPERIMENT, "pretraining_benefit",
                      {"benefit": settings.model_dump(), "train": cfg.finetune.train.model_dump(mode="json")},
                      {"vitra.stage": "pretraining_benefit"}) as run:
-        report = measure_benefit(cfg.data_root / DATASET_DIR, cfg.data_root / PRETRAINED_DIR, cfg.runs_dir / BENEFIT_DIR,
-                                 cfg.finetune.train, settings)
+        all_demos = cfg.robot_demos.episodes_per_task  # finetuned_policy and its control: same budget, every demo
+        trained = {("pretrained", all_demos): cfg.data_root / FINETUNED_DIR,
+                   ("scratch", all_demos): cfg.data_root / SCRATCH_DIR}
+        report = measure_benefit(cfg.data_root / DATASET_DIR, cfg.data_root / PRETRAINED_DIR,
+                                 cfg.runs_dir / BENEFIT_DIR, cfg.finetune.train, settings, trained)
         plot = plot_benefit(report, out_dir / PLOT_FILE)
         write_json_atomic(out_dir / REPORT_FILE, report)
         run.log_text(report.markdown(), "benefit/pretraining_benefit.md")

@@ -11,15 +11,14 @@ def eval_group() -> None:
 
 
 @eval_group.command("benefit")
-@click.option("--demos", default=None, help="Comma-separated demos per task (default: "
-                                            "policy_eval.benefit_demos_per_task, 1,2,5,10,20).")
+@click.option("--demos", default="1,2,5,10,20", show_default=True,
+              help="Comma-separated demos per task (the asset takes policy_eval.benefit_demos_per_task).")
 @click.pass_context
-def benefit(ctx: click.Context, demos: str | None) -> None:
+def benefit(ctx: click.Context, demos: str) -> None:
     """Train policies from the pretrained VLA and from scratch at each demo count (same budget and seed), roll
     them out on unseen seeds and held-out variations, print the table and write the plot."""
     from robot.pretraining_benefit import benefit_stage
 
-    counts = [int(n) for n in demos.split(",")] if demos else None
-    report, plot, run_id = benefit_stage(ctx.find_root().obj["config"], counts)
+    report, plot, run_id = benefit_stage(ctx.find_root().obj["config"], [int(n) for n in demos.split(",")])
     click.echo(report.markdown())
     click.echo(f"plot: {plot}\nMLflow run: {run_id}")

@@ -8,6 +8,7 @@ from dagster import (
 )
 
 from robot.pretraining_benefit import CODE_VERSION, benefit_stage
+from vitra_assets.finetuned_policy import finetuned_policy
 from vitra_assets.pretrained_vla import pretrained_vla
 from vitra_assets.resources import VitraConfigResource
 from vitra_assets.robot_demos import robot_demos
@@ -16,7 +17,7 @@ BENEFIT_CHECK = "pretraining_helps"
 
 
 @asset(
-    deps=[pretrained_vla, robot_demos], code_version=CODE_VERSION, group_name="model",
+    deps=[pretrained_vla, robot_demos, finetuned_policy], code_version=CODE_VERSION, group_name="model",
     kinds={"pytorch", "mujoco", "mlflow"},
     check_specs=[AssetCheckSpec(BENEFIT_CHECK, asset="pretraining_benefit",
                                 description="Summed over the sweep, policies fine-tuned from the pretrained VLA "

@@ -41,7 +41,6 @@ class BenefitPoint(BaseModel):
     start: Start
     demos_per_task: int
     episodes: int
-    final_loss: float
     report: EvaluationReport
 
 
@@ -87,9 +86,13 @@ def first_demos(task_episodes: dict[str, list[int]], n: int) -> list[int]:
 
 
 def measure_benefit(demos_root: Path, pretrained_dir: Path, work_dir: Path, train_config: TrainConfig,
-                    settings: BenefitSettings | None = None) -> BenefitReport:
+                    settings: BenefitSettings | None = None,
+                    trained: dict[tuple[Start, int], Path] | None = None) -> BenefitReport:
     """Train and roll out both starts at every demo count of `settings`; policies are kept in
-    `work_dir/<start>_<n>` (rebuilt each time: a sweep is never resumed from a different run)."""
+    `work_dir/<start>_<n>` (rebuilt each time: a sweep is never resumed from a different run).
+
+    trained: policy folders already trained with `train_config` on the first n demos of every task (the
+    fine-tuned policy and its control on all demos), rolled out without training again."""
     from robot.demos import read_demo_report
     from robot.evaluation.evaluate import evaluate_policy
     from robot.evaluation.scores import EvalSettings
@@ -106,14 +109,15 @@ def measure_benefit(demos_root: Path, pretrained_dir: Path, work_dir: Path, trai
     for n in settings.demos_per_task:
         episodes = first_demos(task_episodes, n)
         for start in STARTS:
-            out_dir = Path(work_dir) / f"{start}_{n}"
-            shutil.rmtree(out_dir, ignore_errors=True)
-            init = Path(pretrained_dir) if start == "pretrained" else None
-            result = train(model_config, train_config.model_copy(update={"init_from": init}), demos_root, out_dir,
-                           episodes=episodes)
-            report = evaluate_policy(VLAPolicy.load(result.policy_dir), f"{start} {n} demos/task", eval_settings)
-            points.append(BenefitPoint(start=start, demos_per_task=n, episodes=len(episodes),
-                                       final_loss=result.final_loss, report=report))
+            policy_dir = (trained or {}).get((start, n))
+            if policy_dir is None:
+                out_dir = Path(work_dir) / f"{start}_{n}"
+                shutil.rmtree(out_dir, ignore_errors=True)
+                init = Path(pretrained_dir) if start == "pretrained" else None
+                policy_dir = train(model_config, train_config.model_copy(update={"init_from": init}), demos_root,
+                                   out_dir, episodes=episodes).policy_dir
+            report = evaluate_policy(VLAPolicy.load(policy_dir), f"{start} {n} demos/task", eval_settings)
+            points.append(BenefitPoint(start=start, demos_per_task=n, episodes=len(episodes), report=report))
     return BenefitReport(settings=settings, train=train_config, points=points)
 
 
