@@ -2,7 +2,8 @@
 
 predict() is the one inference entry point (evaluation, sim roll-outs, the hand controller):
 raw camera image, instruction, 102-D hand state + presence mask, fov -> the next 16 absolute hand
-states. It is deterministic: the flow's starting noise comes from a generator seeded by the config.
+states. It is deterministic: the flow starts from the zero chunk (`noise_scale` 0, the default) or from
+noise drawn by a generator seeded by the config, scaled by `noise_scale`.
 Loading reads only JSON and safetensors, so a policy folder from anywhere is never unpickled.
 """
 
