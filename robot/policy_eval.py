@@ -77,11 +77,11 @@ def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, Eva
     training run; move `champion` of the fine-tuned model only if it passes `policy_gate` and beats the
     current champion. Returns (reports, gate, promoted)."""
     from robot.evaluation import EvalSettings, evaluate_policy, evaluate_scripted  # mujoco: only for roll-outs
-    from robot.sim.tasks import HELD_OUT_TASKS, get_task
+    from robot.sim.tasks import with_variations
     from vitra_core.model import VLAPolicy
 
     seeds = list(range(cfg.policy_eval.first_seed, cfg.policy_eval.first_seed + cfg.policy_eval.seeds_per_task))
-    tasks = [*cfg.robot_demos.tasks, *(t for t in HELD_OUT_TASKS if get_task(t).variation_of in cfg.robot_demos.tasks)]
+    tasks = with_variations(cfg.robot_demos.tasks)
     settings = EvalSettings(tasks=tasks, seeds=seeds, execute_steps=cfg.policy_eval.execute_steps)
     tracking = tracking_target(cfg)
     learned = {FINETUNED: cfg.data_root / FINETUNED_DIR, SCRATCH: cfg.data_root / SCRATCH_DIR}

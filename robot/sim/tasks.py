@@ -168,6 +168,11 @@ TRAINING_TASKS = [name for name, task in TASKS.items() if task.variation_of is N
 HELD_OUT_TASKS = [name for name, task in TASKS.items() if task.variation_of is not None]
 
 
+def with_variations(demonstrated: list[str]) -> list[str]:
+    """The tasks to roll out for policies trained on `demonstrated`: those, then their held-out variations."""
+    return [*demonstrated, *(name for name in HELD_OUT_TASKS if TASKS[name].variation_of in demonstrated)]
+
+
 def get_task(name: str) -> Task:
     if name not in TASKS:
         raise UnknownTaskError(name)
