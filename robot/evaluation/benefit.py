@@ -138,6 +138,7 @@ def plot_benefit(report: BenefitReport, path: Path) -> Path:
             errors = [[s.rate - s.ci95_low for s in scores], [s.ci95_high - s.rate for s in scores]]
             ax.errorbar([n * offset for n in demos], rates, yerr=errors, marker="o", capsize=3, label=start)
         ax.set_xscale("log")
+        ax.minorticks_off()
         ax.set_xticks(demos, [str(n) for n in demos])
         ax.set_title(task + (" (held out)" if task in HELD_OUT_TASKS else ""), fontsize=9)
         ax.set_xlabel("demos per task")
