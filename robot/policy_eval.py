@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 FINETUNED, SCRATCH, SCRIPTED = "fine-tuned", "from-scratch", "scripted demonstrator"
 CHAMPION_METRIC = "eval.success_rate"  # higher is better
-CODE_VERSION = "policy-eval-v2-gate"  # v2: champion moves only past the from-scratch control and the floor
+CODE_VERSION = "policy-eval-v3"  # v3: held-out variations rolled out, floor on each demonstrated task
 MIN_SUCCESS_KEY = "policy_eval.min_success_rate"
 
 
