@@ -12,6 +12,7 @@ from vitra_assets.deployed_policy import deployed_policy
 from vitra_assets.finetuned_policy import finetuned_policy
 from vitra_assets.policy_eval import policy_eval
 from vitra_assets.pretrained_vla import pretrained_vla
+from vitra_assets.pretraining_benefit import pretraining_benefit
 from vitra_assets.robot_demos import robot_demos
 from vitra_assets.training_trigger import build_training_trigger
 from vitra_assets.vla_eval import vla_eval
@@ -31,7 +32,7 @@ from vitra_core.config import VitraConfig, load_config
 PER_VIDEO_ASSETS = [raw_clips, hand_poses, camera_motion, segments, captions]
 # Corpus-level assets after the dataset, in order: the model, then the robot side.
 MODEL_ASSETS = [pretrained_vla, vla_eval]
-ROBOT_ASSETS = [robot_demos, finetuned_policy, policy_eval, deployed_policy]
+ROBOT_ASSETS = [robot_demos, finetuned_policy, policy_eval, pretraining_benefit, deployed_policy]
 
 
 def build_definitions(cfg: VitraConfig) -> Definitions:

@@ -34,6 +34,7 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
     "robot_demos": ("demonstrators", "episodes", "frames"),
     "finetuned_policy": ("training",),
     "policy_eval": ("success", "gate", "champion"),
+    "pretraining_benefit": ("benefit", "plot_path"),
     "deployed_policy": ("model", "selected_by", "bundle_id", "controller_url", "loop_rate_hz"),
 }
 

@@ -18,8 +18,8 @@ GATE_CHECK = "beats_control"
 @asset(
     deps=[finetuned_policy], code_version=CODE_VERSION, group_name="robot", kinds={"mujoco", "mlflow"},
     check_specs=[AssetCheckSpec(GATE_CHECK, asset="policy_eval", blocking=True,
-                                description="The fine-tuned policy beats its from-scratch control and reaches "
-                                            "policy_eval.min_success_rate; else `champion` stays and nothing new "
+                                description="The fine-tuned policy beats its from-scratch control over all tasks "
+                                            "and reaches policy_eval.min_success_rate on each demonstrated one; else `champion` stays and nothing new "
                                             "is deployed.")],
 )
 def policy_eval(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:

@@ -6,7 +6,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from robot.sim.tasks import TASKS
+from robot.sim.tasks import TRAINING_TASKS
 
 Z_95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -30,7 +30,7 @@ class EvalSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tasks: list[str] = Field(default_factory=lambda: list(TASKS))
+    tasks: list[str] = Field(default_factory=lambda: list(TRAINING_TASKS))
     seeds: list[int] = Field(default_factory=lambda: list(range(20)))
     execute_steps: int = Field(8, ge=1, description="chunk rows sent before re-planning")
     render: bool = True

@@ -116,6 +116,7 @@ DEMONSTRATORS: dict[str, Callable[[ShadowHandSim, TaskStart], Demonstrator]] = {
 
 
 def make_demonstrator(task_name: str, sim: ShadowHandSim, start: TaskStart) -> Demonstrator:
-    """The scripted policy for one episode of `task_name`, right after the task's setup."""
-    get_task(task_name)  # raises UnknownTaskError with the known names
-    return DEMONSTRATORS[task_name](sim, start)
+    """The scripted policy for one episode of `task_name` (a held-out variation uses its task's), right after
+    the task's setup."""
+    task = get_task(task_name)  # raises UnknownTaskError with the known names
+    return DEMONSTRATORS[task.variation_of or task_name](sim, start)

@@ -3,6 +3,10 @@
 `setup(sim, rng)` puts the hand and props in a start state drawn from `rng` (so a seed fixes the
 episode) and returns the reference values the success test needs (`TaskStart`). Success is
 judged on the current state, normally at the end of an episode.
+
+A task with `variation_of` set is a held-out variation of a demonstrated task: same instruction and
+demonstrator, but objects or placements the demos never show (`TRAINING_TASKS` are recorded,
+`HELD_OUT_TASKS` only evaluated), so evaluating on it measures generalisation, not recall.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class Task:
     episode_s: float
     setup: Callable[[ShadowHandSim, np.random.Generator], TaskStart]
     success: Callable[[ShadowHandSim, TaskStart], bool]
+    variation_of: str | None = None
 
 
 def _palm_normal(sim: ShadowHandSim) -> np.ndarray:
@@ -92,8 +97,18 @@ GRASP_OFFSET_M = np.array([0.03, -0.04, 0.02])
 APPROACH_OFFSET_M = np.array([0.08, 0.0, 0.0])
 
 
-def _table_grasp_setup(sim: ShadowHandSim, rng: np.random.Generator) -> TaskStart:
-    can = CAN_HOME_M + np.array([*rng.uniform(-0.02, 0.02, 2), 0.0])
+# Held out: a can 15% wider (the demonstrator's wrap still holds it), placed 2-3 cm from home along each
+# axis (the demos: within 2 cm).
+WIDE_CAN = ObjectSpec("cylinder", (0.023, 0.05), mass_kg=0.05, rgba=(0.2, 0.4, 0.85, 1.0))
+CAN_OFFSET_M = (0.0, 0.02)
+WIDE_CAN_OFFSET_M = (0.02, 0.03)
+
+
+def _table_grasp_setup(sim: ShadowHandSim, rng: np.random.Generator, offset_m: tuple[float, float] = CAN_OFFSET_M,
+                       can_spec: ObjectSpec = CAN) -> TaskStart:
+    """The can `offset_m` (low, high) from home along x and y, each with a random sign, standing on the table."""
+    offset = rng.uniform(*offset_m, 2) * rng.choice([-1.0, 1.0], 2)
+    can = CAN_HOME_M + np.array([*offset, can_spec.size_m[1] - CAN.size_m[1]])
     sim.reset(np.zeros(3), poses.PALM_SIDE, poses.OPEN)
     palm_from_wrist = sim.site_position(PALM_CENTRE_SITE) - sim.wrist_pose()[0]
     grasp_wrist = can + GRASP_OFFSET_M - palm_from_wrist
@@ -105,6 +120,10 @@ def _table_grasp_setup(sim: ShadowHandSim, rng: np.random.Generator) -> TaskStar
 def _table_grasp_success(sim: ShadowHandSim, start: TaskStart) -> bool:
     held = np.linalg.norm(sim.object_position() - sim.site_position(PALM_CENTRE_SITE)) < 0.08
     return bool(held and sim.object_position()[2] - start["object_m"][2] >= LIFT_M)
+
+
+def _wide_can_setup(sim: ShadowHandSim, rng: np.random.Generator) -> TaskStart:
+    return _table_grasp_setup(sim, rng, WIDE_CAN_OFFSET_M, WIDE_CAN)
 
 
 TASKS: dict[str, Task] = {
@@ -134,8 +153,24 @@ TASKS: dict[str, Task] = {
             _table_grasp_setup,
             _table_grasp_success,
         ),
+        Task(
+            "table_grasp_wide_can",
+            "Pick up the blue can from the table.",
+            SceneSpec(object=WIDE_CAN),
+            4.5,
+            _wide_can_setup,
+            _table_grasp_success,
+            variation_of="table_grasp",
+        ),
     )
 }
+TRAINING_TASKS = [name for name, task in TASKS.items() if task.variation_of is None]
+HELD_OUT_TASKS = [name for name, task in TASKS.items() if task.variation_of is not None]
+
+
+def with_variations(demonstrated: list[str]) -> list[str]:
+    """The tasks to roll out for policies trained on `demonstrated`: those, then their held-out variations."""
+    return [*demonstrated, *(name for name in HELD_OUT_TASKS if TASKS[name].variation_of in demonstrated)]
 
 
 def get_task(name: str) -> Task:

@@ -73,8 +73,9 @@ def test_pretrain_finetune_evaluate_and_deploy_to_a_real_controller(shared_data,
         assert "eval/model/wrist_ade_cm" in run.data.metrics and len(client.get_metric_history(run.info.run_id, "train/loss")) >= 6
 
         robot = materialize(ROBOT_ASSETS[:-1], instance=instance, resources=resources, raise_on_error=False)
-        [policy_gate] = robot.get_asset_check_evaluations()
-        assert policy_gate.check_name == POLICY_GATE and not policy_gate.passed and not robot.success
+        [policy_gate] = [c for c in robot.get_asset_check_evaluations() if c.check_name == POLICY_GATE]
+        assert not policy_gate.passed and not robot.success
+        assert metadata_of(robot, "pretraining_benefit")["benefit"].startswith("| demos/task | pretrained, demonstrated")
         assert metadata_of(robot, "policy_eval")[f"promoted_to_{CHAMPION}"] is False
         assert metadata_of(robot, "policy_eval")[CHAMPION] == "none"
         table = metadata_of(robot, "policy_eval")["success"]

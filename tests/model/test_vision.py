@@ -55,3 +55,32 @@ def test_a_conv_model_from_config_gives_one_token_per_cell_plus_the_pooled_one()
 def test_unknown_model_type_is_a_config_error():
     with pytest.raises(ConfigError, match="no_such_model"):
         VisionEncoder(VisionConfig(model_type="no_such_model"), image_size=32)
+
+
+def test_keypoint_encoder_reports_where_a_bright_spot_is():
+    """Spatial softmax: a heat map that follows brightness puts its keypoint on the spot, in [-1, 1] map units."""
+    encoder = VisionEncoder(VisionConfig(model_type="keypoints", config={"channels": [4, 4], "keypoints": 1}), 32)
+    net = encoder.model
+    with torch.no_grad():  # one keypoint that responds to brightness, a sharp softmax
+        net.heat.weight.fill_(1.0)
+        net.heat.bias.zero_()
+        net.log_temperature.fill_(-4.0)
+        for layer in net.features:
+            if isinstance(layer, torch.nn.Conv2d):
+                layer.weight.zero_()
+                layer.weight[:, :, layer.kernel_size[0] // 2, layer.kernel_size[1] // 2] = 1.0
+                layer.bias.zero_()
+    image = torch.zeros(1, 3, 32, 32, dtype=torch.uint8)
+    image[..., 24:28, 4:8] = 255  # left of centre, low in the image
+    points, _, _ = net.keypoints((image.float() / 255 - 0.5) / 0.5)
+    # centre taps with stride 2 twice: map cell (1, 6) of 8 x 8 samples pixel (4, 24); linspace(-1, 1, 8) there
+    np.testing.assert_allclose(points[0, 0].detach().numpy(), [-1 + 2 / 7, -1 + 12 / 7], atol=0.02)
+    tokens = encoder(image)
+    assert tokens.shape == (1, 2, 64)
+
+
+def test_keypoint_policy_saves_and_loads_without_transformers_config(normaliser, observation, tmp_path):
+    policy = VLAPolicy.create(VLAConfig.preset("tiny", vision=VisionConfig(model_type="keypoints")), normaliser)
+    policy.save(tmp_path / "policy")
+    again = VLAPolicy.load(tmp_path / "policy")
+    np.testing.assert_array_equal(again.predict(**observation), policy.predict(**observation))

@@ -4,7 +4,7 @@ One module per command group; importing them registers their commands on `main`.
 """
 
 from robot.cli import bundle, controller
-from vitra_assets.cli import data, model, pipeline, status  # noqa: F401  (register their commands)
+from vitra_assets.cli import data, evaluate, model, pipeline, status  # noqa: F401  (register their commands)
 from vitra_assets.cli.app import main
 
 main.add_command(controller)

@@ -88,6 +88,10 @@ class VLAConfig(JsonRecord):
     head_heads: int = Field(4, ge=1)
     flow_steps: int = Field(10, ge=1, description="Euler steps from noise to an action chunk at inference")
     noise_seed: int = Field(0, description="predict() draws its starting noise from this seed: deterministic")
+    noise_scale: float = Field(0.0, ge=0, le=1,
+                               description="predict() scales the starting noise by this; 0 (default) integrates the "
+                                           "flow from the zero chunk: a deterministic point estimate, where one "
+                                           "random sample of a multimodal head lands on a random mode")
     relative_actions: bool = Field(True, description="predict a present hand's motion from its current state (vla.py)")
     chunk_size: int = DEFAULT_CHUNK_SIZE
     state_dim: Literal[STATE_DIM] = STATE_DIM

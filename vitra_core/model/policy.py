@@ -2,7 +2,9 @@
 
 predict() is the one inference entry point (evaluation, sim roll-outs, the hand controller):
 raw camera image, instruction, 102-D hand state + presence mask, fov -> the next 16 absolute hand
-states. It is deterministic: the flow's starting noise comes from a generator seeded by the config.
+states. It is deterministic: the flow starts from the zero chunk (`noise_scale` 0, the default) or from
+noise drawn by a generator seeded by the config, scaled by `noise_scale`; `predict_batch(samples=K)` (the VLA
+evaluation) averages K unit-noise samples from that generator.
 Loading reads only JSON and safetensors, so a policy folder from anywhere is never unpickled.
 """
 
@@ -90,7 +92,9 @@ class VLAPolicy:
     def _noise(self, batch_size: int, samples: int = 1) -> torch.Tensor:
         generator = torch.Generator().manual_seed(self.config.noise_seed)
         noise = torch.randn(samples, batch_size, self.config.chunk_size, ACTION_DIM, generator=generator)
-        return noise.to(self.device)
+        # A point estimate either way: one prediction starts at `noise_scale` (0: the zero chunk), a mean of several
+        # samples needs distinct samples, so it draws them at unit scale (the flow's training noise).
+        return (noise * (1.0 if samples > 1 else self.config.noise_scale)).to(self.device)
 
     def predict_batch(self, batch: dict, samples: int = 1) -> np.ndarray:
         """A loader batch (EpisodeWindowDataset keys image [B, 3, S, S], instruction, state [B, 104], fov [B, 2])

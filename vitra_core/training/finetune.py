@@ -18,7 +18,7 @@ from vitra_core.training.tracking import DatasetRef, tracking_target
 FINETUNED_DIR = "finetuned_policy"
 SCRATCH_DIR = "scratch_policy"
 SCRATCH_SUFFIX = "-scratch"
-CODE_VERSION = "finetune-v1"
+CODE_VERSION = "finetune-v2"  # v2: 1500 steps (was 600), zero-noise sampling
 
 
 def finetune_stage(cfg: VitraConfig, demos_root: Path, demos_fingerprint: str,

@@ -40,7 +40,8 @@ class FinetuneSettings(TrainingJobSettings):
 
     experiment: str = "vitra-finetune"
     registered_model: str = "vitra-policy"
-    train: TrainConfig = TrainConfig(steps=600, lr=3e-4, warmup_steps=50, checkpoint_every=200)
+    # 1500 steps: 600 left palm_ball and table_grasp short of reliable (issue 14: 2000 at 3e-4 reach 10/10, 9/10)
+    train: TrainConfig = TrainConfig(steps=1500, lr=3e-4, warmup_steps=50, checkpoint_every=500)
 
 
 class PolicyEvalSettings(BaseModel):
@@ -52,6 +53,9 @@ class PolicyEvalSettings(BaseModel):
     seeds_per_task: int = Field(10, ge=1)
     first_seed: int = Field(1000, ge=0)
     execute_steps: int = Field(8, ge=1, le=16, description="receding horizon: steps of each chunk executed")
+    benefit_demos_per_task: list[int] = Field(
+        [1, 2, 5, 10, 20], min_length=1, description="pretraining_benefit: the demo counts per task of its sweep")
     min_success_rate: float = Field(
-        0.5, ge=0, le=1, description="promotion floor: the fine-tuned policy's success over all tasks must reach "
-                                     "this (and beat its from-scratch control) before it can become `champion`")
+        0.8, ge=0, le=1, description="promotion floor: the fine-tuned policy's success on each demonstrated task must "
+                                     "reach this (and over all tasks beat its from-scratch control) before it can "
+                                     "become `champion`")
