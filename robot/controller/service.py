@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from robot.bundle import BundleStore, load_trusted_keys
+from robot.bundle.signing import KeyFileError
 from robot.controller.config import ControllerConfig, DriverSettings
 from robot.controller.deployer import Deployer
 from robot.controller.loop import ControlLoop
@@ -42,11 +43,26 @@ def task_instruction(settings: DriverSettings) -> str:
     return get_task(settings.task).instruction
 
 
+def _trusted_keys(config: ControllerConfig) -> dict:
+    """deploy.trusted_keys loaded; a missing key file says how to make one (the demo makes it on first run)."""
+    paths = [config.resolve(path) for path in config.deploy.trusted_keys]
+    try:
+        return load_trusted_keys(paths)
+    except KeyFileError as exc:
+        missing = [path for path in paths if not path.exists()]
+        if not missing:
+            raise
+        raise ConfigError(f"{exc}; create the signing key pair with `vitra bundle keygen --out-dir "
+                          f"{missing[0].parent}` (or run `make demo` once, which makes it)") from exc
+
+
 def read_token(config: ControllerConfig, environ: Mapping[str, str]) -> str:
     token = environ.get(config.token_env, "")
     if not token:
         raise ConfigError(f"environment variable {config.token_env} (controller token_env) is empty or unset: "
-                          f"deploy and rollback need a bearer token")
+                          f"deploy and rollback need a bearer token; start it as "
+                          f"`{config.token_env}=$(openssl rand -hex 16) vitra controller serve ...` and give the "
+                          f"same value to whoever deploys")
     return token
 
 
@@ -56,7 +72,7 @@ class Controller:
         self.token = token
         self.metrics = ControllerMetrics()
         deploy = config.deploy
-        trusted = load_trusted_keys([config.resolve(path) for path in deploy.trusted_keys])
+        trusted = _trusted_keys(config)
         if not trusted:
             log.warning("deploy.trusted_keys is empty: every bundle will be refused by the signature check")
         store = BundleStore(config.resolve(deploy.store_dir), deploy.keep_bundles)

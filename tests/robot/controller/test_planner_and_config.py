@@ -81,3 +81,15 @@ def test_the_smoke_budget_is_bounded_by_what_the_watchdog_lets_a_plan_take(watch
     assert config.replan_s == pytest.approx(0.4)
     assert config.max_policy_latency_s == pytest.approx(bound_s)
     assert config.smoke_budget_s == pytest.approx(budget_s)
+
+
+def test_a_controller_without_token_or_keys_says_how_to_make_them(tmp_path):
+    from robot.controller.service import Controller, read_token
+
+    config_path = tmp_path / "controller.yaml"
+    config_path.write_text("deploy: {trusted_keys: [keys/bundle_signing_key.pub.pem]}\n")
+    config = load_controller_config(config_path)
+    with pytest.raises(ConfigError, match=r"VITRA_CONTROLLER_TOKEN=\$\(openssl rand -hex 16\) vitra controller serve"):
+        read_token(config, {})
+    with pytest.raises(ConfigError, match=f"vitra bundle keygen --out-dir {tmp_path / 'keys'}"):
+        Controller(config, token="t")
