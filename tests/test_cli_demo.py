@@ -54,4 +54,4 @@ def test_demo_on_a_tiny_corpus_prints_stages_and_summary_without_library_noise(s
         jobs = sorted(run.job_name for run in instance.get_runs(RunsFilter(tags={"vitra/launched_by": "cli"})))
         for run in instance.get_runs():
             assert run.remote_job_origin is not None, run.run_id  # launched through the instance, not in process
-    assert jobs == sorted(["per_video"] * 2 + ["dataset"] + ["train"] * 2 + ["robot"] * 3)
+    assert jobs == sorted(["per_video"] + ["dataset"] + ["train"] * 2 + ["robot"] * 3 + ["benefit"])

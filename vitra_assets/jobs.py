@@ -6,6 +6,7 @@
 | `dataset` | episodes | no |
 | `train` | pretrained_vla, vla_eval (its promotion gate) | no |
 | `robot` | robot_demos, finetuned_policy, policy_eval (its promotion gate) | no |
+| `benefit` | pretraining_benefit (pretrained vs scratch init over demo counts) | no |
 | `deploy` | deployed_policy (the champion only) | no |
 
 Each job selects its assets with their asset checks. The inbox sensor requests `per_video` runs, and the
@@ -25,6 +26,7 @@ from vitra_assets.finetuned_policy import finetuned_policy
 from vitra_assets.hand_poses import hand_poses
 from vitra_assets.policy_eval import policy_eval
 from vitra_assets.pretrained_vla import pretrained_vla
+from vitra_assets.pretraining_benefit import pretraining_benefit
 from vitra_assets.raw_clips import raw_clips
 from vitra_assets.robot_demos import robot_demos
 from vitra_assets.segments import segments
@@ -37,6 +39,8 @@ _CHAINS = {
     "train": ([pretrained_vla, vla_eval], "Pretrain the VLA, then evaluate it against its baselines (promotion gate)."),
     "robot": ([robot_demos, finetuned_policy, policy_eval],
               "Robot demonstrations, the fine-tuned policy and its roll-out evaluation (promotion gate)."),
+    "benefit": ([pretraining_benefit],
+                "Train pretrained-init and scratch-init policies at several demo counts; success vs demos, plotted."),
     "deploy": ([deployed_policy], "Bundle the `champion` policy and deploy it on the hand controller."),
 }
 

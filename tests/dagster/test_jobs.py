@@ -10,6 +10,7 @@ PIPELINE = {
     "dataset": ["episodes"],
     "train": ["pretrained_vla", "vla_eval"],
     "robot": ["robot_demos", "finetuned_policy", "policy_eval"],
+    "benefit": ["pretraining_benefit"],
     "deploy": ["deployed_policy"],
 }
 
@@ -32,7 +33,7 @@ def test_asset_groups_read_as_the_pipeline_and_the_inbox_sensor_launches_per_vid
     assert groups == {
         "per_video": set(PIPELINE["per_video"]),
         "dataset": {"episodes"},
-        "model": {"pretrained_vla", "vla_eval"},
+        "model": {"pretrained_vla", "vla_eval", "pretraining_benefit"},
         "robot": {"robot_demos", "finetuned_policy", "policy_eval", "deployed_policy"},
     }
     assert defs.resolve_sensor_def("inbox_sensor").job_name == "per_video"

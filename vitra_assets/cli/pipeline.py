@@ -29,15 +29,15 @@ def _ingest(cfg: VitraConfig, instance, paths: list[Path]):
     return report
 
 
-def _run_pending(cfg: VitraConfig, launcher, report) -> None:
-    """Run every video partition's missing stages, then the dataset update."""
+def _run_pending(cfg: VitraConfig, launcher, report, batch_size: int | None = None) -> None:
+    """Run every video partition's missing stages (with `batch_size`, in batched runs), then the dataset update."""
     from vitra_assets.definitions import PER_VIDEO_ASSETS
     from vitra_assets.runner import pending_work
 
     work = pending_work(launcher.instance, [asset.key for asset in PER_VIDEO_ASSETS])
     if not work:
         click.echo("every video is processed through every stage; nothing to do")
-    _run_videos_then_episodes(cfg, launcher, work, report)
+    _run_videos_then_episodes(cfg, launcher, work, report, batch_size)
 
 
 def _run_videos_then_episodes(cfg: VitraConfig, launcher, work: dict, report, batch_size: int | None = None) -> None:
@@ -173,7 +173,7 @@ def demo(ctx: click.Context, samples: Path | None, keep_controller: bool) -> Non
     report = _ingest(cfg, instance, [samples])
     ensure_controller_token(cfg)  # before the code server starts: the deploy run reads it from the environment
     with workspace_launcher(instance) as launcher:
-        _run_pending(cfg, launcher, report)
+        _run_pending(cfg, launcher, report, cfg.dagster.backfill_batch_size)  # a folder of clips: a backfill
         click.echo("")
         print_status(cfg)
         _demo_model_to_controller(cfg, launcher, keep_controller)
