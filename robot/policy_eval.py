@@ -58,7 +58,8 @@ def policy_gate(reports: dict[str, EvaluationReport], min_success_rate: float) -
     return PromotionGate(comparisons=[
         Comparison(metric="success rate", against=SCRATCH, candidate=mean_success(finetuned),
                    reference=mean_success(reports[SCRATCH]), higher_is_better=True, percent=True),
-        Comparison(metric="success rate", against=MIN_SUCCESS_KEY, candidate=lowest_demonstrated_success(finetuned),
+        Comparison(metric="worst demonstrated task's success", against=MIN_SUCCESS_KEY,
+                   candidate=lowest_demonstrated_success(finetuned),
                    reference=min_success_rate, higher_is_better=True, floor=True, percent=True),
     ])
 

@@ -111,7 +111,7 @@ def test_a_policy_below_the_minimum_success_is_not_promoted_though_it_beats_scra
     record = register(tracking, POLICY)
     gate, promoted = promote_policy(tracking, record, policy_reports(finetuned=(12, 30), scratch=(3, 30)), 0.5)
     assert not promoted
-    assert gate.summary() == "failed: success rate 40% is below policy_eval.min_success_rate 50%"
+    assert gate.summary() == "failed: worst demonstrated task's success 40% is below policy_eval.min_success_rate 50%"
 
 
 def test_a_policy_that_beats_scratch_and_reaches_the_minimum_becomes_champion(tracking):
