@@ -22,7 +22,9 @@ from vitra_core.video.probe import probe_video
     (0, 10, (0.0, 0.2775)), (10, 10, (0.7225, 1.0)), (5, 10, (0.2366, 0.7634)), (20, 20, (0.8389, 1.0)),
 ])
 def test_wilson_interval_matches_hand_computed_values(successes, n, expected):
-    assert wilson_interval(successes, n) == pytest.approx(expected, abs=1e-4)
+    low, high = wilson_interval(successes, n)
+    assert (low, high) == pytest.approx(expected, abs=1e-4)
+    assert low <= successes / n <= high  # exactly, also at 0/n and n/n (a plot's error bars must not be negative)
 
 
 @pytest.mark.parametrize(("successes", "n"), [(3, 0), (4, 3), (-1, 3)])
