@@ -134,20 +134,15 @@ def backfill(ctx: click.Context, paths: tuple[Path, ...], batch_size: int | None
 
     A batch that fails runs again one video per run, so a bad video fails alone (docs/scaling.md).
     """
-    from vitra_assets.definitions import PER_VIDEO_ASSETS
     from vitra_assets.instance import project_instance
     from vitra_assets.launcher import workspace_launcher
-    from vitra_assets.runner import IngestReport, pending_work
+    from vitra_assets.runner import IngestReport
 
     cfg = project_config(ctx)
     instance = project_instance(cfg)
     report = _ingest(cfg, instance, list(paths)) if paths else IngestReport()
-    work = pending_work(instance, [asset.key for asset in PER_VIDEO_ASSETS])
-    if not work:
-        click.echo("every video is processed through every stage; nothing to do")
     with workspace_launcher(instance) as launcher:
-        _run_videos_then_episodes(cfg, launcher, work, report, batch_size or cfg.dagster.backfill_batch_size)
-
+        _run_pending(cfg, launcher, report, batch_size or cfg.dagster.backfill_batch_size)
 
 
 @main.command()
