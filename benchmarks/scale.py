@@ -158,6 +158,30 @@ def separate_processes(cfg: VitraConfig, clips: list[Path], singles: int) -> dic
             f"one run of {len(batch)}": (len(batch), *seconds["one batched run"])}
 
 
+def integrity(cfg: VitraConfig) -> str:
+    """After a batched backfill: `dvc status -c` of the corpus' repository (every tracked source and the
+    episodes stage in the remote and unchanged), and lineage by count: every video partition materialized
+    through every per-video stage, and the episodes the latest `episodes` materialization lists come from
+    those videos (added, replaced or unchanged: some clips may yield no episode)."""
+    from vitra_assets.definitions import PER_VIDEO_ASSETS
+    from vitra_assets.episodes import episodes
+    from vitra_assets.instance import project_instance
+    from vitra_assets.runner import materialization_status
+
+    from vitra_core.versioning.dvc_store import dvc_store_for
+
+    unsynced = dvc_store_for(cfg).cloud_status()
+    with project_instance(cfg) as instance:
+        states = [materialization_status(instance, asset.key) for asset in PER_VIDEO_ASSETS]
+        keys = set(states[0])
+        complete = sum(all(state.get(key) == "materialized" for state in states) for key in keys)
+        event = instance.get_latest_materialization_event(episodes.key)
+        meta = event.asset_materialization.metadata if event else {}
+        videos = sum(meta[f"videos_{k}"].value for k in ("added", "replaced", "unchanged")) if meta else 0
+    return (f"dvc status -c: {'clean' if not unsynced else f'{len(unsynced)} not in sync, e.g. {sorted(unsynced.items())[:3]}'}; "
+            f"{complete}/{len(keys)} partitions through all {len(states)} per-video stages; episodes from {videos} videos")
+
+
 def slope_per_1000(ns: list[int], values: list[float]) -> float:
     """Least-squares slope of `values` against `ns`, in seconds per 1000 more videos."""
     mean_n, mean_v = statistics.fmean(ns), statistics.fmean(values)
@@ -196,6 +220,7 @@ def main() -> None:
             growth.append((n - built, phases))
             wall, cpu = (sum(v[i] for v in phases.values()) for i in (0, 1))
             print(f"  built N={n}: {n - built} videos by batched backfill in {wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
+            print(f"    {integrity(cfg)}", flush=True)
             built = n
             per_size[n], spare = marginal(cfg, spare[:args.repeats], n), spare[args.repeats:]
         single, spare = add_videos(cfg, spare[:args.per_video], None), spare[args.per_video:]

@@ -109,3 +109,15 @@ def test_a_stage_commit_after_changes_records_what_dvc_records_and_pushes_the_ne
     assert (root.parent / "dvc-remote" / "files" / "md5" / digest[:2] / digest[2:]).read_bytes() == b"new source"
     _dvc(tmp_project, "remote", "add", "-d", "local", tmp_project.config.dvc_remote_url)
     assert "up to date" in _dvc(tmp_project, "status") and "in sync" in _dvc(tmp_project, "status", "-c")
+
+
+def test_cloud_status_names_what_the_remote_lacks_and_is_empty_once_pushed(tmp_project):
+    cfg = tmp_project.config
+    path = tmp_project.root / "data" / "raw" / "a.bin"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"bytes")
+    unpushed = DvcStore(cfg.resolve(cfg.dvc.repo_root), cfg.dvc.remote_name, cfg.dvc_remote_url, push=False)
+    unpushed.track([path])
+    assert list(unpushed.cloud_status().values()) == ["new"]  # in the cache, not in the remote
+    store_for(tmp_project).track([path])
+    assert store_for(tmp_project).cloud_status() == {}

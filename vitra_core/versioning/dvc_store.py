@@ -115,6 +115,12 @@ class DvcStore:
             self._start_listing(stage)
         return self.locked_outs(stage)
 
+    def cloud_status(self) -> dict[str, str]:
+        """What `dvc status -c` reports against the remote: each tracked output not in sync with its state
+        ("new", "deleted", "missing", ...); empty when every output is in the cache and the remote."""
+        with self._operation("dvc status -c") as repo:
+            return {path: str(state) for path, state in repo.status(cloud=True, remote=self.remote_name).items()}
+
     def _stage_entries(self, stage: str) -> tuple[list[dict], list[dict]] | None:
         """The stage's deps and outs as dvc.lock records them, when they are all folders and dvc.yaml still
         declares the same command, deps and outs (else None: DVC must commit)."""
