@@ -35,7 +35,7 @@ from vitra_core.fsutil import write_json_atomic
 if TYPE_CHECKING:
     from robot.sim.recording import EpisodeRecord
 
-CODE_VERSION = "robot_demos-v3"  # v3: reach target on a post; v2: action = commanded targets (was the next state)
+CODE_VERSION = "robot_demos-v4"  # v4: camera aimed at the work area, larger reach target; v3: reach target on a post; v2: action = commanded targets (was the next state)
 DATASET_DIR = "robot_demos"  # under the data root
 REPORT_FILE = "meta/robot_demos.json"
 ROBOT_TYPE = "shadow_hand_sim"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from robot.evaluation.baselines import ScriptedPolicy
-from robot.evaluation.rollout import RolloutResult, rollout
+from robot.evaluation.rollouts import RolloutResult, rollout
 from robot.evaluation.scores import EvalSettings, EvaluationReport, RolloutSummary, TaskScore
 from robot.policy_adapter import Policy
 from robot.sim.driver import SimHandDriver

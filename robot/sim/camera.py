@@ -68,4 +68,4 @@ class SceneCamera:
 
 
 # Above, behind and to the right of the hand, looking down at the work area like a head-mounted camera.
-SCENE_CAMERA = SceneCamera.looking_at("scene", eye_m=(0.45, -0.35, 0.6), target_m=(0.0, 0.12, 0.1), fovy_deg=45.0)
+SCENE_CAMERA = SceneCamera.looking_at("scene", eye_m=(0.2, -0.05, 0.55), target_m=(0.0, 0.17, 0.08), fovy_deg=40.0)

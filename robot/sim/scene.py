@@ -39,6 +39,7 @@ PALM_CENTRE_IN_PALM_M = (0.01, -0.02, 0.045)
 WRIST_IN_FOREARM_M = (0.0, 0.0, 0.256)
 TABLE_HALF_EXTENTS_M = (0.35, 0.35, 0.02)
 TABLE_CENTRE_M = (0.0, 0.15)
+TARGET_RADIUS_M = 0.015
 TARGET_POST_HALF_M = 0.25  # longer than any target's height: the table hides the rest
 
 
@@ -95,7 +96,7 @@ def _scene_xml(spec: SceneSpec) -> str:
     # The marker stands on a thin post down to (and through) the table, as a real target would sit on a stand:
     # where the post meets the table fixes the marker's depth, which one view of a floating dot leaves open.
     marker = (
-        f'<body name="{TARGET_BODY}" mocap="true"><geom type="sphere" size="0.012" rgba="0.1 0.8 0.2 0.8" '
+        f'<body name="{TARGET_BODY}" mocap="true"><geom type="sphere" size="{TARGET_RADIUS_M:g}" rgba="0.1 0.8 0.2 1" '
         f'contype="0" conaffinity="0"/><geom type="cylinder" size="0.003 {TARGET_POST_HALF_M:g}" '
         f'pos="0 0 {-TARGET_POST_HALF_M:g}" rgba="0.9 0.9 0.9 1" contype="0" conaffinity="0"/></body>'
         if spec.target_marker

@@ -14,6 +14,7 @@ from robot.evaluation import (
     wilson_interval,
 )
 from robot.policy_adapter import BLANK_IMAGE
+from robot.sim.camera import SCENE_CAMERA
 from robot.sim.tasks import TASKS, TRAINING_TASKS, UnknownTaskError
 from vitra_core.video.probe import probe_video
 
@@ -70,7 +71,7 @@ def test_a_policy_sees_the_camera_image_instruction_and_fov_and_replans_every_k_
     image, instruction, fov = seen[1]
     assert image is not BLANK_IMAGE and np.array_equal(image, result.frames[8])  # the plan after 8 steps
     assert instruction == TASKS["reach"].instruction
-    np.testing.assert_allclose(fov, [45.0, 45.0], atol=1e-4)
+    np.testing.assert_allclose(fov, [SCENE_CAMERA.fovy_deg] * 2, atol=1e-4)
 
 
 def test_failed_rollouts_are_saved_as_mp4_and_successful_ones_are_not(tmp_path):

@@ -13,6 +13,7 @@ from robot.policy_adapter import (
     action_to_command,
     observation_to_inputs,
 )
+from robot.sim.camera import SCENE_CAMERA
 from robot.sim.driver import SimHandDriver
 from robot.sim.rotations import angle_between
 
@@ -29,14 +30,14 @@ def test_observation_fills_the_right_hand_slot_with_mask_image_and_fov(reach_dri
     expected = shadow_to_human(observation.joint_positions_rad, observation.wrist)
     np.testing.assert_allclose(inputs.state[51:], expected, atol=1e-6)
     assert inputs.state_mask.tolist() == [False, True]
-    np.testing.assert_allclose(inputs.fov, [45.0, 45.0], atol=1e-4)  # square image, vertical fov 45 degrees
+    np.testing.assert_allclose(inputs.fov, [SCENE_CAMERA.fovy_deg] * 2, atol=1e-4)  # square image: both the vertical fov
 
 
 def test_fov_follows_the_image_aspect_ratio():
     with SimHandDriver("reach", image_size=(320, 240), render=False) as driver:
         fov_x, fov_y = driver.camera_fov_deg("scene")
-        assert fov_y == pytest.approx(45.0)
-        assert fov_x == pytest.approx(np.degrees(2 * np.arctan(4 / 3 * np.tan(np.radians(22.5)))))
+        assert fov_y == pytest.approx(SCENE_CAMERA.fovy_deg)
+        assert fov_x == pytest.approx(np.degrees(2 * np.arctan(4 / 3 * np.tan(np.radians(SCENE_CAMERA.fovy_deg / 2)))))
         with pytest.raises(DriverError, match="'wrist_cam'"):
             driver.camera_fov_deg("wrist_cam")
 
