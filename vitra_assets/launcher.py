@@ -108,7 +108,9 @@ class Launcher:
                               disable=None if label else True) as bar:
             try:
                 while True:
-                    run = fail_if_worker_failed(self.instance, self.instance.get_run_by_id(run_id), local)
+                    run = self.instance.get_run_by_id(run_id)
+                    if run.status not in FINISHED and fail_if_worker_failed(self.instance, run, local):
+                        run = self.instance.get_run_by_id(run_id)
                     if run.status in FINISHED:
                         return run
                     bar.refresh()

@@ -42,15 +42,17 @@ def failed_worker_reason(instance: DagsterInstance, run: DagsterRun, worker_on_t
     return None
 
 
-def fail_if_worker_failed(instance: DagsterInstance, run: DagsterRun, worker_on_this_host: bool) -> DagsterRun:
-    """Mark `run` failed with the reason when its worker can no longer finish it (`instance.report_run_failed`,
-    as Dagster's run monitoring does); returns the run's current record."""
+def fail_if_worker_failed(instance: DagsterInstance, run: DagsterRun, worker_on_this_host: bool) -> str | None:
+    """Mark `run` failed when its worker can no longer finish it (`instance.report_run_failed`, as Dagster's
+    run monitoring does); returns the reason when it did."""
     reason = failed_worker_reason(instance, run, worker_on_this_host)
-    if reason is not None:
-        current = instance.get_run_by_id(run.run_id)
-        if not current.is_finished:  # it may have finished while we looked
-            instance.report_run_failed(current, f"Marked failed by the vitra CLI: {reason}.")
-    return instance.get_run_by_id(run.run_id)
+    if reason is None:
+        return None
+    current = instance.get_run_by_id(run.run_id)
+    if current.is_finished:  # it finished while we looked
+        return None
+    instance.report_run_failed(current, f"Marked failed by the vitra CLI: {reason}.")
+    return reason
 
 
 def worker_on_this_host(instance: DagsterInstance, launched_here: bool) -> bool:
