@@ -16,9 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from dagster import AssetKey, DagsterInstance, Definitions
-# Dagster's run tags for a partition key range (what its backfill daemon sets on a multi-partition run).
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG as RANGE_END_TAG
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG as RANGE_START_TAG
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from vitra_assets.launcher import Runs, run_line
 from vitra_assets.partitions import VIDEOS
@@ -27,6 +25,8 @@ from vitra_core import console
 from vitra_core.fsutil import file_lock
 from vitra_core.layout import DataLayout
 
+# Dagster's run tags for a partition key range (what its backfill daemon sets on a multi-partition run).
+RANGE_START_TAG, RANGE_END_TAG = ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG
 BATCH_SIZE_TAG = "vitra/batch_size"
 
 
