@@ -1,5 +1,5 @@
-"""A run whose worker died with its code server (an OOM kill, a crash of the whole process group) is never
-finished by Dagster; the CLI's wait notices the dead worker, marks the run failed and returns it."""
+"""Runs nothing will ever finish: one whose worker died with its code server (an OOM kill, a crash of the
+whole process group), one never launched. The CLI marks them failed instead of waiting forever."""
 
 from __future__ import annotations
 
@@ -39,3 +39,24 @@ def test_a_run_whose_worker_and_code_server_were_killed_is_marked_failed_by_the_
     assert instance.get_run_by_id(run.run_id).status == DagsterRunStatus.FAILURE
     [failure] = [e for e in instance.all_logs(run.run_id) if e.dagster_event and e.dagster_event.is_run_failure]
     assert f"run worker process (pid {worker.pid}) is gone" in failure.dagster_event.message
+
+
+@pytest.mark.parametrize("start_timeout_s, failed", [(0, True), (180, False)])
+def test_a_run_never_launched_is_failed_after_the_instances_start_timeout(tmp_path, start_timeout_s, failed):
+    """A run created and never launched (a CLI killed between the two) stays NOT_STARTED forever; like
+    Dagster's run monitoring, the CLI fails it after `run_monitoring.start_timeout_seconds` (180 s default)."""
+    from dagster._core.test_utils import create_run_for_test
+
+    from vitra_assets.run_health import fail_if_worker_failed
+
+    (tmp_path / "dagster.yaml").write_text(
+        f"telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: false\n  start_timeout_seconds: {start_timeout_s}\n")
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        run = create_run_for_test(instance, job_name="per_video", status=DagsterRunStatus.NOT_STARTED)
+        reason = fail_if_worker_failed(instance, run, worker_on_this_host=True)
+        status = instance.get_run_by_id(run.run_id).status
+    if failed:
+        assert reason == "it did not start within 0 s of its launch (run_monitoring.start_timeout_seconds)"
+        assert status == DagsterRunStatus.FAILURE
+    else:
+        assert (reason, status) == (None, DagsterRunStatus.NOT_STARTED)
