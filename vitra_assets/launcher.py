@@ -97,13 +97,20 @@ class Launcher:
 
     def wait(self, run_id: str, label: str | None = None) -> DagsterRun:
         """Poll the run's record until it finished (success, failure or canceled); with `label`, a line on the
-        terminal shows the time so far (a tty only; it is cleared at the end). Ctrl-C terminates the run, as
-        the UI's "Terminate" does, rather than leaving it running unwatched."""
+        terminal shows the time so far (a tty only; it is cleared at the end). A run whose worker died with
+        its code server (nothing else would ever finish it) is marked failed with the reason and returned
+        (vitra_assets/run_health.py). Ctrl-C terminates the run, as the UI's "Terminate" does, rather than
+        leaving it running unwatched."""
+        from vitra_assets.run_health import fail_if_worker_failed, worker_on_this_host
+
+        local = worker_on_this_host(self.instance, launched_here=True)
         with console.progress(desc=label, bar_format="{desc}: running, {elapsed}", leave=False,
                               disable=None if label else True) as bar:
             try:
                 while True:
                     run = self.instance.get_run_by_id(run_id)
+                    if run.status not in FINISHED and fail_if_worker_failed(self.instance, run, local):
+                        run = self.instance.get_run_by_id(run_id)
                     if run.status in FINISHED:
                         return run
                     bar.refresh()

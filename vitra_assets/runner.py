@@ -113,53 +113,66 @@ def pending_work(instance: DagsterInstance, chain: list[AssetKey]) -> dict[str, 
 def materialize_partitions(
     instance: DagsterInstance, defs: Definitions, work: dict[str, list[AssetKey]], report: IngestReport,
     layout: DataLayout | None = None, runs: Runs | None = None, echo: Callable[[str], None] | None = None,
+    planned_at: int | None = None,
 ) -> None:
     """One run of the `per_video` job per partition, as the inbox sensor launches them: a broken video fails alone.
 
     `runs` launches them (the CLI: `launcher.Launcher`, through the instance); without it they run in this
     process (tests on an ephemeral instance). With `layout`, each run is tagged `vitra/source` with its video's
-    file name, as the inbox sensor does, and holds the video's lock (`<data>/.locks/<video id>.lock`): a second
-    `vitra ingest` of the same file waits for the first, then finds the stages materialized meanwhile and skips them.
-    `echo` gets a line per run (its video, file name, status and run id).
+    file name, as the inbox sensor does, and is claimed first (`_claim_video`): a second `vitra ingest` of the
+    same file, or a daemon or UI run of the video in flight, is waited for, and only the stages still missing
+    afterwards run: a stage counts as done when materialized after `planned_at` (`event_log_cursor()` when the
+    work was looked up; default: now). `echo` gets a line per run (its video, file name, status and run id)
+    and per awaited run.
     """
     runs = runs or InProcessRuns(instance, defs)
-    lock_dir = layout.locks_dir if layout else None
+    planned_at = event_log_cursor(instance) if planned_at is None else planned_at
     with console.progress(total=len(work), desc="per_video runs", unit="video", disable=None if work else True) as bar:
+        def say(line: str) -> None:
+            if echo is not None:
+                bar.clear()  # the line goes to stdout; the bar (on the terminal's stderr) is drawn again below it
+                echo(line)
+
         for key, assets in work.items():
             tags = source_tags(layout, key) if layout else {}
+            label = f"{key} ({tags.get(SOURCE_TAG, '?')[:32]})"
             bar.set_postfix_str(tags.get(SOURCE_TAG, key)[:24])
-            with _video_lock(instance, lock_dir, key, assets) as still_needed:
-                run = runs.run(run_spec(assets, key, tags)) if still_needed else None
+            with _claim_video(instance, layout, key, assets, planned_at, label, say) as still_needed:
+                run = runs.run(run_spec(still_needed, key, tags)) if still_needed else None
             ok = run is None or run.is_success
             (report.succeeded if ok else report.failed).append(key)
-            if run is not None and echo is not None:
-                bar.clear()  # the line goes to stdout; the bar (on the terminal's stderr) is drawn again below it
-                echo(f"  {key} ({tags.get(SOURCE_TAG, '?')[:32]}): {run_line(run)}")
+            if run is not None:
+                say(f"  {label}: {run_line(run)}")
             bar.update()
 
 
+def event_log_cursor(instance: DagsterInstance) -> int:
+    """The newest event's storage id: materializations recorded later have larger ones."""
+    return instance.event_log_storage.get_maximum_record_id() or 0
+
+
 @contextmanager
-def _video_lock(instance: DagsterInstance, lock_dir: Path | None, key: str, assets: list[AssetKey]) -> Iterator[bool]:
-    """Hold the video's lock; yield False when another process ran every one of `assets` while we waited."""
-    if lock_dir is None:
-        yield True
+def _claim_video(instance: DagsterInstance, layout: DataLayout | None, key: str, assets: list[AssetKey],
+                 planned_at: int, label: str, echo: Callable[[str], None]) -> Iterator[list[AssetKey]]:
+    """Hold the video's lock (`<data>/.locks/<id>.lock`) and wait for its runs launched elsewhere
+    (vitra_assets/in_flight.py); yield the stages of `assets` still to run: from the first one not
+    materialized since `planned_at` to the end (none when another process or run built them all meanwhile).
+    Without `layout` (an ephemeral instance) nothing else can run the video: all of `assets`."""
+    if layout is None:
+        yield list(assets)
         return
-    with file_lock(lock_dir / f"{key}.lock", blocking=False) as free:
-        if free:
-            yield True
-            return
-    before = _latest_materializations(instance, assets, key)
-    with file_lock(lock_dir / f"{key}.lock"):
-        after = _latest_materializations(instance, assets, key)
-        yield any(after[a] is None or after[a] == before[a] for a in assets)
+    from vitra_assets.in_flight import wait_for_runs_elsewhere
+
+    with file_lock(layout.locks_dir / f"{key}.lock"):
+        wait_for_runs_elsewhere(instance, key, label, echo)
+        done = [_latest_materialization(instance, asset, key) > planned_at for asset in assets]
+        yield list(assets[done.index(False):]) if False in done else []
 
 
-def _latest_materializations(instance: DagsterInstance, assets: list[AssetKey], key: str) -> dict[AssetKey, int | None]:
-    latest = {}
-    for asset in assets:
-        records = instance.fetch_materializations(AssetRecordsFilter(asset_key=asset, asset_partitions=[key]), limit=1).records
-        latest[asset] = records[0].storage_id if records else None
-    return latest
+def _latest_materialization(instance: DagsterInstance, asset: AssetKey, key: str) -> int:
+    """The storage id of the partition's latest materialization (0 when it has none)."""
+    records = instance.fetch_materializations(AssetRecordsFilter(asset_key=asset, asset_partitions=[key]), limit=1).records
+    return records[0].storage_id if records else 0
 
 
 def materialize_corpus_asset(instance: DagsterInstance, defs: Definitions, asset_key: AssetKey) -> bool:

@@ -20,6 +20,9 @@ SOURCE = "lavila/ego4d_3c0dffd0_012_014.mp4"  # stored 384 x 288
 # Calibrated on the stored (sensor) frame: an off-centre principal point and unequal focal lengths, so every
 # swap and flip shows in the result.
 SENSOR_SIDECAR = {"fx": 300.0, "fy": 310.0, "cx": 180.0, "cy": 130.0, "width": 384, "height": 288}
+# ... turned with the picture: fx <-> fy, and the centre moves: after 90 degrees counterclockwise a stored
+# (x, y) is shown at (y, 384 - x); after 270 at (288 - y, x)
+SENSOR_ROTATED = {90: (310.0, 300.0, 130.0, 204.0), 270: (310.0, 300.0, 158.0, 180.0)}
 
 
 @pytest.fixture(scope="module", params=[90, 270])
@@ -47,9 +50,8 @@ def test_the_probed_rotation_is_the_counterclockwise_turn_a_player_applies(rotat
 
 
 @pytest.mark.parametrize("sidecar, expected_by_rotation", [
-    # sensor-frame numbers (landscape size on a portrait video) are turned: fx <-> fy, and the centre moves:
-    # after 90 degrees counterclockwise a stored (x, y) is shown at (y, 384 - x); after 270 at (288 - y, x)
-    (SENSOR_SIDECAR, {90: (310.0, 300.0, 130.0, 204.0), 270: (310.0, 300.0, 158.0, 180.0)}),
+    # sensor-frame numbers (landscape size on a portrait video) are turned
+    (SENSOR_SIDECAR, SENSOR_ROTATED),
     # numbers stated for the displayed portrait frame are taken as they are
     ({"fx": 310.0, "fy": 300.0, "cx": 130.0, "cy": 204.0, "width": 288, "height": 384},
      {90: (310.0, 300.0, 130.0, 204.0), 270: (310.0, 300.0, 130.0, 204.0)}),
@@ -71,3 +73,30 @@ def test_sidecar_intrinsics_on_a_rotated_video_are_rotated_not_stretched(rotated
     assert intrinsics.source == "sidecar_pinhole"
     expected = expected_by_rotation[meta.source.rotation_deg]
     assert (intrinsics.fx, intrinsics.fy, intrinsics.cx, intrinsics.cy) == pytest.approx(expected)
+
+
+@pytest.fixture(scope="module")
+def ad_hoc_rotated_clip(rotated_clip, tmp_path_factory):
+    """The rotated clip outside the store with a sensor-frame sidecar beside it, as a user runs a stage on it."""
+    clip = tmp_path_factory.mktemp("ad_hoc") / rotated_clip.name
+    shutil.copy(rotated_clip, clip)
+    clip.with_suffix(".json").write_text(json.dumps(SENSOR_SIDECAR))
+    return clip
+
+
+def test_camera_motion_of_an_ad_hoc_rotated_video_turns_its_sidecar_intrinsics(ad_hoc_rotated_clip):
+    from vitra_core.camera.motion import estimate_camera_motion
+
+    motion = estimate_camera_motion(ad_hoc_rotated_clip)
+    fx, fy, cx, cy = SENSOR_ROTATED[probe_video(ad_hoc_rotated_clip).rotation_deg]
+    assert (motion.width, motion.height, motion.fov_source) == (288, 384, "sidecar")
+    assert (motion.focal_px, motion.cx, motion.cy) == pytest.approx(((fx + fy) / 2, cx, cy))
+
+
+def test_hand_poses_of_an_ad_hoc_rotated_video_use_its_turned_sidecar_intrinsics(ad_hoc_rotated_clip):
+    from vitra_core.hands.extract import extract_hand_poses
+
+    camera = extract_hand_poses(ad_hoc_rotated_clip).intrinsics
+    expected = SENSOR_ROTATED[probe_video(ad_hoc_rotated_clip).rotation_deg]
+    assert (camera.width, camera.height, camera.source) == (288, 384, "sidecar_pinhole")
+    assert (camera.fx, camera.fy, camera.cx, camera.cy) == pytest.approx(expected)

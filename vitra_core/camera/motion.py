@@ -17,8 +17,8 @@ from vitra_core.camera.result import CameraMotion, FovSource
 from vitra_core.camera.settings import CameraMotionSettings
 from vitra_core.hands.result import HandPoses
 from vitra_core.video.frames import iter_frames
-from vitra_core.video.intrinsics import Intrinsics, resolve_intrinsics
-from vitra_core.video.sidecar import read_sidecar
+from vitra_core.video.intrinsics import Intrinsics
+from vitra_core.video.sidecar import sidecar_intrinsics
 
 
 def _mask_source(poses: HandPoses | None, settings: CameraMotionSettings) -> Callable[[int, int, int], np.ndarray | None]:
@@ -36,7 +36,7 @@ def _stated_camera(video_path: Path, poses: HandPoses | None, intrinsics: Intrin
     """The given intrinsics, else those the hand poses used, else the sidecar's, else the default fov."""
     camera = intrinsics or (poses.intrinsics if poses is not None else None)
     if camera is None:
-        return resolve_intrinsics(width, height, read_sidecar(video_path), settings.default_fov_deg)
+        return sidecar_intrinsics(video_path, width, height, settings.default_fov_deg)
     return camera.scaled_to(width, height)
 
 

@@ -26,8 +26,8 @@ from vitra_core.hands.temporal import bridge_gaps, interpolate_gaps, smooth_trac
 from vitra_core.hands.tile_fallback import TileFallback, persistent_hands
 from vitra_core.hands.tracking import assign_slots
 from vitra_core.video.frames import Frame, iter_frames
-from vitra_core.video.intrinsics import DEFAULT_FOV_DEG, Intrinsics, resolve_intrinsics
-from vitra_core.video.sidecar import read_sidecar
+from vitra_core.video.intrinsics import DEFAULT_FOV_DEG, Intrinsics
+from vitra_core.video.sidecar import sidecar_intrinsics
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def _mean_fps(timestamps_s: np.ndarray) -> float:
 def _camera(video_path: Path, intrinsics: Intrinsics | None, width: int, height: int) -> Intrinsics:
     """The given intrinsics at the decoded size, else the sidecar's, else the default field of view."""
     if intrinsics is None:
-        return resolve_intrinsics(width, height, read_sidecar(video_path), DEFAULT_FOV_DEG)
+        return sidecar_intrinsics(video_path, width, height, DEFAULT_FOV_DEG)
     return intrinsics.scaled_to(width, height)
 
 

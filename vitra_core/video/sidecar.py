@@ -18,7 +18,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vitra_core.errors import InvalidVideoError
-from vitra_core.video.intrinsics import FOV_RANGE_DEG, MAX_IMAGE_SIDE_PX, pinhole_problem
+from vitra_core.video.intrinsics import (
+    FOV_RANGE_DEG, MAX_IMAGE_SIDE_PX, Intrinsics, pinhole_problem, resolve_intrinsics,
+)
 
 MAX_SIDECAR_BYTES = 64 * 1024  # a sidecar is a handful of numbers
 MAX_SIDECAR_DEPTH = 4  # it is one flat object; anything deeper is not a sidecar
@@ -123,3 +125,14 @@ def read_sidecar(video_path: Path | str) -> VideoSidecar | None:
     """The sidecar beside a video, if there is one; a malformed one is an error naming it."""
     found = find_sidecar(Path(video_path))
     return parse_sidecar(found) if found else None
+
+
+def sidecar_intrinsics(video_path: Path | str, width: int, height: int, default_fov_deg: float) -> Intrinsics:
+    """Intrinsics of a video outside the store at its decoded (displayed) `width` x `height`: the sidecar's
+    beside it, turned with the video's display rotation as the pipeline's are (`resolve_intrinsics`), else
+    the default field of view."""
+    from vitra_core.video.probe import probe_video
+
+    spec = read_sidecar(video_path)
+    rotation_deg = probe_video(Path(video_path)).rotation_deg if spec is not None and spec.has_pinhole else 0
+    return resolve_intrinsics(width, height, spec, default_fov_deg, rotation_deg)
