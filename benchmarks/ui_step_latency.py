@@ -2,14 +2,16 @@
 server -> run worker process -> the step's subprocess, as the UI's "Materialize" and `vitra ingest` do),
 from the launch call until the run's record says SUCCESS.
 
-The step is `raw_clips` of the 2 s sample GIF (one ffmpeg normalisation). From the run's event log the
+The step is `--asset` of the 2 s sample GIF: `raw_clips` (one ffmpeg normalisation, ~2 s of work) or a small
+step such as `segments` (a few hundred ms), whose upstream stages are built first by an untimed run. From
+the run's event log the
 total splits into: launch to run worker up (RUN_START), the step subprocess starting (STEP_WORKER_STARTING
 -> STEP_START), the step itself (STEP_START -> STEP_SUCCESS), and the rest (run end, polling). The same
 run with `execution: in_process` shows what the per-step subprocess costs. Other jobs on a shared machine
 make single timings noisy: each variant runs `--repeats` times (a new partition each time) and the fastest
 is shown.
 
-Usage: .venv/bin/python benchmarks/ui_step_latency.py [--repeats 3]
+Usage: .venv/bin/python benchmarks/ui_step_latency.py [--repeats 3] [--asset segments]
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ def _event_times(instance, run_id: str) -> dict[str, float]:
     return times
 
 
-def measure(launcher, cfg, n: int, run_config: dict | None) -> dict[str, float]:
-    """One run of raw_clips on a new copy of the clip; seconds per phase."""
-    from vitra_assets.raw_clips import raw_clips
+def measure(launcher, cfg, n: int, run_config: dict | None, asset: str) -> dict[str, float]:
+    """One run of `asset` on a new copy of the clip (its upstream per-video stages built first); seconds per phase."""
+    from dagster import AssetKey
+
+    from vitra_assets.definitions import PER_VIDEO_ASSETS
     from vitra_assets.runner import run_spec
     from vitra_core.layout import DataLayout
     from vitra_core.video.ingest import ingest_file
@@ -54,7 +58,11 @@ def measure(launcher, cfg, n: int, run_config: dict | None) -> dict[str, float]:
     copy.write_bytes(CLIP.read_bytes() + b"\0" * n)  # byte-different: a new video, a new partition
     video_id = ingest_file(copy, DataLayout(cfg.data_root)).video_id
     launcher.instance.add_dynamic_partitions("videos", [video_id])
-    spec = run_spec([raw_clips.key], video_id)
+    chain = [a.key for a in PER_VIDEO_ASSETS]
+    upstream = chain[: chain.index(AssetKey(asset))]
+    if upstream:
+        assert launcher.run(run_spec(upstream, video_id)).is_success, f"upstream of {asset} failed"
+    spec = run_spec([AssetKey(asset)], video_id)
     if run_config is not None:
         spec = replace(spec, run_config={**spec.run_config, **run_config})
     started = time.time()
@@ -75,6 +83,7 @@ def measure(launcher, cfg, n: int, run_config: dict | None) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--asset", default="segments", help="the per-video asset whose step is timed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cfg = scratch_project(Path(tmp) / "project")
@@ -90,9 +99,9 @@ def main() -> None:
                 best = None
                 for _ in range(args.repeats):
                     n += 1
-                    figures = measure(launcher, cfg, n, run_config)
+                    figures = measure(launcher, cfg, n, run_config, args.asset)
                     best = figures if best is None or figures["total_s"] < best["total_s"] else best
-                print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in best.items())
+                print(f"{args.asset}, {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in best.items())
                       + f"; step / total {best['step_s'] / best['total_s']:.2f}")
         shutil.rmtree(tmp, ignore_errors=True)
 
