@@ -118,7 +118,7 @@ def test_vitra_profile_cluster_selects_the_cluster_profile_with_every_section_va
     assert cfg.profile == "cluster"
     assert (cfg.dagster.executor.kind, cfg.training.trigger.mode) == ("k8s", "growth")
     assert (cfg.training.torchrun.nnodes, cfg.training.torchrun.nproc_per_node) == (4, 8)
-    assert load_config("default", CONFIGS, environ={}).dagster.executor.kind == "multiprocess"
+    assert load_config("default", CONFIGS, environ={}).dagster.executor.kind == "in_process"
 
 
 def test_instance_yaml_passes_dagsters_instance_schema_and_a_typo_does_not(instance_yaml, tmp_path):
@@ -175,7 +175,9 @@ def test_mlflow_server_serves_the_profiles_tracking_uri_and_artifact_root(cluste
 
 
 def test_the_k8s_executor_needs_dagster_k8s_and_is_configured_from_the_profile(cluster, monkeypatch):
-    assert build_executor(load_config("default", CONFIGS, environ={})) is None
+    assert build_executor(load_config("default", CONFIGS, environ={})).name == "in_process"
+    multiprocess = load_config("default", CONFIGS, environ={"VITRA_DAGSTER__EXECUTOR__KIND": "multiprocess"})
+    assert build_executor(multiprocess) is None  # Dagster's default
     monkeypatch.setitem(sys.modules, K8S_MODULE, None)  # not installed
     with pytest.raises(ConfigError, match="profile 'cluster': dagster.executor.kind 'k8s' needs the package dagster-k8s"):
         build_executor(cluster)

@@ -77,9 +77,10 @@ class MlflowConfig(_Section):
 
 
 class ExecutorConfig(_Section):
-    """Where a run's steps execute: in subprocesses of the run (Dagster's default) or one k8s pod per step."""
+    """Where a run's steps execute: in the run worker (in_process), in subprocesses of it (multiprocess, Dagster's
+    default) or one k8s pod per step."""
 
-    kind: Literal["multiprocess", "k8s"] = "multiprocess"
+    kind: Literal["in_process", "multiprocess", "k8s"] = "in_process"
     k8s: dict[str, Any] = Field(default_factory=dict, description="dagster-k8s k8s_job_executor config (kind k8s)")
 
 
