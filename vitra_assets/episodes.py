@@ -24,7 +24,7 @@ STATS_CHECK = "stats_finite"
 def episodes(context: AssetExecutionContext, vitra: VitraConfigResource) -> MaterializeResult:
     """Appends new videos' episodes, replaces reprocessed ones, skips the unchanged; records the DVC stage."""
     layout, cfg = vitra.layout(), vitra.load()
-    report = sync_episodes(layout, cfg.episodes, cfg.episode_quality)
+    report = sync_episodes(layout, cfg.episodes, cfg.episode_quality, workers=cfg.episode_writer.workers)
     dvc_hash = vitra.dvc_store().commit_stage(EPISODES_STAGE)[f"data/{EPISODES_DIR}"]
     bad = nonfinite_stats(layout) if report.episodes else []
     context.log.info(f"{report.episodes} episodes; added {report.added}, replaced {report.replaced}; "

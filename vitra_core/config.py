@@ -58,6 +58,11 @@ class HandsConfig(_Section):
     overlay_clip: bool = Field(False, description="also write overlay.mp4 with the landmarks drawn on every frame")
 
 
+class EpisodeWriterConfig(_Section):
+    workers: int = Field(1, ge=1, description="processes writing new videos' episodes as shards, appended in one "
+                                             "cheap merge (vitra_core/episodes/shards.py); 1: in the step itself")
+
+
 class InboxConfig(_Section):
     settle_s: float = Field(2.0, ge=0, description="ignore files modified more recently (still being copied)")
     max_files_per_tick: int = Field(20, ge=1)
@@ -167,6 +172,7 @@ class VitraConfig(_Section):
     captions: CaptionerSettings = CaptionerSettings()
     episodes: DatasetSettings = DatasetSettings()
     episode_quality: QualitySettings = QualitySettings()
+    episode_writer: EpisodeWriterConfig = EpisodeWriterConfig()
     inbox: InboxConfig = InboxConfig()
     dvc: DvcConfig = DvcConfig()
     mlflow: MlflowConfig = MlflowConfig()

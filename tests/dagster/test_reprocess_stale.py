@@ -10,6 +10,7 @@ from dagster import AssetKey
 import vitra_assets.definitions
 import vitra_assets.launcher
 from tests.dagster.daemon import materialization_count
+from vitra_assets.backfill import RANGE_END_TAG, RANGE_START_TAG
 from vitra_assets.cli import main
 from vitra_assets.definitions import PER_VIDEO_ASSETS
 from vitra_assets.episodes import episodes
@@ -51,9 +52,10 @@ def test_bumped_segments_version_reprocesses_segments_and_captions_of_both_video
 
     vitra("reprocess", "--stale")
     new_runs = [run for run in disk_instance.get_runs() if run.run_id not in runs_before]
-    per_video = {run.tags["dagster/partition"]: run.asset_selection for run in new_runs if "dagster/partition" in run.tags}
-    assert per_video == {video: {segments.key, AssetKey("captions")} for video in videos}
-    assert [run.asset_selection for run in new_runs if not run.tags.get("dagster/partition")] == [{episodes.key}]
+    [batch] = [run for run in new_runs if RANGE_START_TAG in run.tags]  # both videos in one batched run
+    assert (batch.tags[RANGE_START_TAG], batch.tags[RANGE_END_TAG]) == (videos[0], videos[-1])
+    assert batch.asset_selection == {segments.key, AssetKey("captions")}
+    assert [run.asset_selection for run in new_runs if run is not batch] == [{episodes.key}]
     for video in videos:
         counts = {key.to_user_string(): materialization_count(disk_instance, key, video) for key in CHAIN}
         assert counts == {"raw_clips": 1, "hand_poses": 1, "camera_motion": 1, "segments": 2, "captions": 2}, video
@@ -61,7 +63,7 @@ def test_bumped_segments_version_reprocesses_segments_and_captions_of_both_video
     assert materialization_count(disk_instance, episodes.key) == 2
     assert stale_partitions(disk_instance, bumped_defs, CHAIN) == []
     assert "no stale partitions" in vitra("reprocess", "--stale")
-    assert len(disk_instance.get_runs()) == len(runs_before) + 3  # nothing stale left, nothing launched
+    assert len(disk_instance.get_runs()) == len(runs_before) + 2  # nothing stale left, nothing launched
 
 
 def test_reprocess_without_a_selection_is_a_usage_error(disk_instance):

@@ -88,12 +88,15 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], no_run: bool) -> None:
 @main.command()
 @click.option("--stale", is_flag=True, help="Select partitions whose stored code version differs from the current one.")
 @click.option("--dry-run", is_flag=True, help="Only list what would run.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Videos per run (default: dagster.backfill_batch_size in the config; 1: a run per video).")
 @click.pass_context
-def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
+def reprocess(ctx: click.Context, stale: bool, dry_run: bool, batch_size: int | None) -> None:
     """Run video partitions again after an algorithm changed (a stage's code version was bumped).
 
     Per video, the first stage built by an older code version and every stage after it run again
-    (earlier stages are kept); then the episodes dataset replaces those videos' episodes.
+    (earlier stages are kept), in batched runs as `vitra backfill` runs them (a whole corpus is a backfill);
+    then the episodes dataset replaces those videos' episodes.
     """
     if not stale:
         raise click.UsageError("say what to reprocess: --stale (partitions built by an older code version)")
@@ -120,7 +123,8 @@ def reprocess(ctx: click.Context, stale: bool, dry_run: bool) -> None:
         click.echo(f"\n{len(found)} stale video partition(s); dry run, nothing launched")
         return
     with workspace_launcher(instance) as launcher:
-        _run_videos_then_episodes(cfg, launcher, {s.partition: s.assets for s in found}, IngestReport())
+        _run_videos_then_episodes(cfg, launcher, {s.partition: s.assets for s in found}, IngestReport(),
+                                  batch_size or cfg.dagster.backfill_batch_size)
 
 
 @main.command()
