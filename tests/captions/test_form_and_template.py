@@ -10,7 +10,7 @@ import pytest
 from tests.captions.helpers import reach_and_grasp
 from tests.segments.synthetic import bell_path, hand_state, make_poses
 from vitra_core.captions import (
-    CaptionFormatError, CaptionsFileError, VideoCaptions, caption_segments, compose, parse, spatial_context, validate,
+    CaptionFormatError, CaptionRequest, HandAction, TemplateCaptioner, CaptionsFileError, VideoCaptions, caption_segments, compose, parse, spatial_context, validate,
 )
 from vitra_core.captions.template import NUM_VARIANTS, PHRASES
 from vitra_core.segments import PRIMITIVES
@@ -49,6 +49,21 @@ def test_template_caption_names_the_action_and_the_place_and_idles_the_other_han
     assert caption.captioner == "template" and caption.fallback_reason is None
     assert len(caption.rephrasings) == 3 and len({caption.instruction, *caption.rephrasings}) == 4
     assert all(parse(text)[0] == "None" for text in caption.rephrasings)
+
+
+@pytest.mark.parametrize("primitives", [
+    ["reach", "release", "lower", "pull", "rotate"],  # a 1 s clip of benchmarks/scale.py: > 30 words
+    list(PRIMITIVES),
+])
+def test_a_segment_with_many_primitives_gets_well_formed_captions_from_its_first_ones(primitives) -> None:
+    segments, poses = reach_and_grasp()
+    segment = segments.segments[0].model_copy(update={"primitives": primitives})
+    request = CaptionRequest(own=HandAction(segment, spatial_context(poses, segment.hand_index, segment.start_frame,
+                                                                     segment.end_frame)), other=None)
+    caption = TemplateCaptioner().caption(request)
+    for variant, text in enumerate((caption.instruction, *caption.rephrasings)):
+        assert validate(text, "right") == text  # within the word limit
+        assert parse(text)[1].lower().startswith(PHRASES[primitives[0]][variant].split("{")[0])  # the first action
 
 
 def test_other_hand_gets_the_phrase_of_its_overlapping_segment() -> None:

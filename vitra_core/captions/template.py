@@ -3,13 +3,15 @@
 Each primitive has one phrase per wording variant (variant 0 is the instruction, 1.. are rephrasings);
 every variant of every phrase differs, so the rephrasings of a caption always differ from each other.
 The first verb phrase carries the place ("at the lower left of the view"); the other hand's phrase
-comes from its own overlapping segment in the same variant, or is "None".
+comes from its own overlapping segment in the same variant, or is "None". A phrase stays within VITRA's
+word limit: a segment with more primitives than fit is described by its first ones (the later ones are
+finer detail; a jittery track can string five into one second).
 """
 
 from __future__ import annotations
 
 from vitra_core.captions.captioner import CaptionRequest, CaptionText, HandAction
-from vitra_core.captions.form import compose
+from vitra_core.captions.form import MAX_PHRASE_WORDS, compose
 from vitra_core.captions.spatial import SpatialContext
 
 NUM_VARIANTS = 4
@@ -69,9 +71,14 @@ def hand_phrase(action: HandAction, variant: int) -> str:
         carries = carries or name in _CARRIES
     if action.segment.primitives[0] != "reach":
         parts[0] += " " + PLACE[variant].format(where=region)
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    while len(parts) > 1 and len(_joined(parts).split()) > MAX_PHRASE_WORDS:
+        parts.pop()
+    return _joined(parts)
+
+
+def _joined(parts: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 class TemplateCaptioner:
