@@ -98,13 +98,17 @@ def add_videos(cfg: VitraConfig, clips: list[Path], batch_size: int | None) -> d
         with timed(seconds, "ingest"):
             drain_inbox(cfg, instance, report, drop_into_inbox(clips, cfg.inbox_dir))
         with timed(seconds, "per-video stages"):
-            work = pending_work(instance, [a.key for a in PER_VIDEO_ASSETS])
+            new = set(report.new_partitions)  # a video that failed before is not retried (and not timed) again
+            work = {key: stages for key, stages in pending_work(instance, [a.key for a in PER_VIDEO_ASSETS]).items()
+                    if key in new}
             if batch_size:
                 run_batches(instance, defs, work, batch_size, report, DataLayout(cfg.data_root))
             else:
                 materialize_partitions(instance, defs, work, report)
         with timed(seconds, "episodes"):
-            assert not report.failed and materialize_corpus_asset(instance, defs, episodes.key), "a run failed"
+            assert materialize_corpus_asset(instance, defs, episodes.key), "the episodes update failed"
+    if report.failed:
+        print(f"    {len(report.failed)} of {len(clips)} videos failed, left out: {', '.join(report.failed)}", flush=True)
     return seconds
 
 
