@@ -90,9 +90,8 @@ def _run_batch(instance: DagsterInstance, runs: Runs, batch: Batch, layout: Data
     with ExitStack() as locks:
         for video in batch.videos:
             locks.enter_context(file_lock(layout.locks_dir / f"{video}.lock"))
-        busy = [v for v in batch.videos if in_flight_runs(instance, v) or inbox_tick_may_launch(instance, v)]
-        if busy:
-            echo(f"  {span}: {busy[0]} has a run in flight elsewhere; one run per video instead")
+        if in_flight_runs(instance, batch.videos) or inbox_tick_may_launch(instance, batch.videos):
+            echo(f"  {span}: a video of it has a run in flight elsewhere; one run per video instead")
             return False
         run = runs.run(run_spec(list(batch.assets), None, tags))
     echo(f"  {span}: {run_line(run)}")

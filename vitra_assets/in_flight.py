@@ -14,7 +14,7 @@ submitted its run for the video (or has not yet said which runs it wants).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, PARTITION_NAME_TAG
@@ -29,12 +29,15 @@ IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunSt
 POLL_S = 0.5
 
 
-def in_flight_runs(instance: DagsterInstance, key: str) -> list[DagsterRun]:
-    """Unfinished runs (queued, not started, starting, started) of partition `key`, alone or in a key range."""
+def in_flight_runs(instance: DagsterInstance, keys: Collection[str]) -> list[DagsterRun]:
+    """Unfinished runs (queued, not started, starting, started) of any partition in `keys`, alone or in a key
+    range: one query for a whole batch of videos."""
     runs = instance.get_runs(filters=RunsFilter(statuses=IN_FLIGHT))
     ranged = [run for run in runs if ASSET_PARTITION_RANGE_START_TAG in run.tags]
     order = {k: i for i, k in enumerate(instance.get_dynamic_partitions(VIDEOS))} if ranged else {}
-    return [run for run in runs if run.tags.get(PARTITION_NAME_TAG) == key or _in_range(run.tags, key, order)]
+    wanted = set(keys)
+    return [run for run in runs
+            if run.tags.get(PARTITION_NAME_TAG) in wanted or any(_in_range(run.tags, key, order) for key in wanted)]
 
 
 def _in_range(tags, key: str, order: dict[str, int]) -> bool:
@@ -42,8 +45,8 @@ def _in_range(tags, key: str, order: dict[str, int]) -> bool:
     return start in order and end in order and key in order and order[start] <= order[key] <= order[end]
 
 
-def inbox_tick_may_launch(instance: DagsterInstance, key: str) -> bool:
-    """Whether an inbox sensor tick in progress may still submit a run of `key` (while the sensor daemon is
+def inbox_tick_may_launch(instance: DagsterInstance, keys: Collection[str]) -> bool:
+    """Whether an inbox sensor tick in progress may still submit a run of any partition in `keys` (while the sensor daemon is
     alive by Dagster's own daemon health: a tick left STARTED by a dead daemon is not waited for)."""
     from dagster._core.definitions.run_request import InstigatorType
     from dagster._core.scheduler.instigation import TickStatus
@@ -64,7 +67,7 @@ def inbox_tick_may_launch(instance: DagsterInstance, key: str) -> bool:
                                        statuses=[TickStatus.STARTED]):
             # No reserved runs yet: the sensor is still evaluating or its partitions are being added.
             unsubmitted = [request.partition_key for _, request in tick.unsubmitted_run_ids_with_requests]
-            if not tick.tick_data.reserved_run_ids or key in unsubmitted:
+            if not tick.tick_data.reserved_run_ids or not set(keys).isdisjoint(unsubmitted):
                 return True
     return False
 
@@ -94,9 +97,9 @@ def wait_for_runs_elsewhere(instance: DagsterInstance, key: str, label: str, ech
             echo(f"  {label}: {line}")
 
     while True:
-        tick = inbox_tick_may_launch(instance, key)  # before the runs: a tick that ends now has submitted its run
+        tick = inbox_tick_may_launch(instance, [key])  # before the runs: a tick that ends now has submitted its run
         awaited = []
-        for run in in_flight_runs(instance, key):
+        for run in in_flight_runs(instance, [key]):
             if run.status == DagsterRunStatus.QUEUED and not queue_daemon_running(instance):
                 tell(run.run_id, f"not waiting for queued run {run.run_id[:8]}: no daemon is running to start it")
             elif (reason := fail_if_worker_failed(instance, run, local)) is not None:

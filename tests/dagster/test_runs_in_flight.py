@@ -55,7 +55,7 @@ def test_the_cli_waits_for_a_daemon_run_of_the_video_then_runs_only_the_stages_i
     disk_instance.add_dynamic_partitions("videos", [video])
     other = create_run_for_test(disk_instance, job_name="per_video", status=DagsterRunStatus.STARTED,
                                 tags={"dagster/partition": video, "dagster/sensor_name": "inbox_sensor"})
-    assert in_flight_runs(disk_instance, video) == [other]
+    assert in_flight_runs(disk_instance, [video]) == [other]
     thread = other_run_builds_raw_clips_then_finishes(disk_instance, other, video)
     runs, lines, report = RecordedRuns(), [], IngestReport()
     materialize_partitions(disk_instance, defs, {video: [raw_clips.key, hand_poses.key]}, report,
@@ -78,15 +78,16 @@ def test_a_batched_run_whose_key_range_holds_the_video_is_waited_for_and_a_video
     disk_instance.add_dynamic_partitions("videos", [first, middle, video, after])
     batch = create_run_for_test(disk_instance, job_name="per_video", status=DagsterRunStatus.STARTED,
                                 tags={RANGE_START_TAG: first, RANGE_END_TAG: video})
-    assert [r.run_id for r in in_flight_runs(disk_instance, middle)] == [batch.run_id]
-    assert in_flight_runs(disk_instance, after) == []
+    assert [r.run_id for r in in_flight_runs(disk_instance, [middle])] == [batch.run_id]
+    assert in_flight_runs(disk_instance, [after]) == []
+    assert [r.run_id for r in in_flight_runs(disk_instance, [after, middle])] == [batch.run_id]
     thread = other_run_builds_raw_clips_then_finishes(disk_instance, batch, video)
     runs, lines, report = RecordedRuns(), [], IngestReport()
     run_batches(disk_instance, defs, {video: [raw_clips.key, captions.key], after: [raw_clips.key, captions.key]},
                 2, report, DataLayout(tmp_project.config.data_root), runs=runs, echo=lines.append)
     thread.join()
 
-    assert f"  batch {video}..{after} (2 videos): {video} has a run in flight elsewhere; one run per video instead" \
+    assert f"  batch {video}..{after} (2 videos): a video of it has a run in flight elsewhere; one run per video instead" \
            in lines
     assert any(line.startswith(f"  {video} (ego4d_cf7c12db.gif): waiting for run {batch.run_id[:8]}") for line in lines)
     assert not any(line.startswith(f"  {after} (?): waiting") for line in lines)
