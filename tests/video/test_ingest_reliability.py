@@ -11,6 +11,7 @@ import pytest
 from tests.inbox_inputs import assert_accounted_for
 from vitra_core.layout import DataLayout
 from vitra_core.video import ingest as ingest_module
+from vitra_core.video import staging as staging_module
 from vitra_core.video.ingest import SourceRecord, scan_inbox
 from vitra_core.video.probe import MediaLimits
 
@@ -38,20 +39,20 @@ def test_a_full_disk_while_storing_rolls_back_to_the_inbox_and_the_next_scan_sto
     clip = inbox / "clip.mp4"
     shutil.copy(shared_data / CLIP, clip)
     (inbox / "clip.json").write_text('{"fov_deg": 70}')
-    real_copy = ingest_module._copy_hashing
+    real_copy = ingest_module.copy_hashing
 
     def disk_full(source, target):
         real_copy(source, target)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ingest_module, "_copy_hashing", disk_full)
+    monkeypatch.setattr(ingest_module, "copy_hashing", disk_full)
     [outcome] = scan(inbox, layout).values()
     assert outcome.status == "failed" and "No space left" in outcome.reason
     assert sorted(p.name for p in inbox.iterdir()) == ["clip.json", "clip.mp4"]  # back, with its sidecar
     assert not layout.raw_dir.exists() or list(layout.raw_dir.iterdir()) == []
     assert_accounted_for(layout, [], left_in_inbox=[clip.read_bytes()])
 
-    monkeypatch.setattr(ingest_module, "_copy_hashing", real_copy)
+    monkeypatch.setattr(ingest_module, "copy_hashing", real_copy)
     [outcome] = scan(inbox, layout).values()
     assert outcome.status == "new"
     assert SourceRecord.model_validate_json(layout.source_record(outcome.video_id).read_text()).sidecar.fov_deg == 70
@@ -60,18 +61,18 @@ def test_a_full_disk_while_storing_rolls_back_to_the_inbox_and_the_next_scan_sto
 
 def test_a_crash_between_storing_the_video_and_its_record_is_finished_by_the_next_scan(shared_data, inbox, layout, monkeypatch):
     shutil.copy(shared_data / CLIP, inbox / "clip.mp4")
-    real_write = ingest_module.write_json_atomic
+    real_write = staging_module.write_json_atomic
 
     def crash_on_record(target, payload):
         if target.name.endswith(".source.json"):
             raise KeyboardInterrupt  # the process dies here: video in raw/, record not yet
         real_write(target, payload)
 
-    monkeypatch.setattr(ingest_module, "write_json_atomic", crash_on_record)
+    monkeypatch.setattr(staging_module, "write_json_atomic", crash_on_record)
     with pytest.raises(KeyboardInterrupt):
         scan(inbox, layout)
     assert layout.raw_video_ids() == []  # no record yet, so no partition either
-    monkeypatch.setattr(ingest_module, "write_json_atomic", real_write)
+    monkeypatch.setattr(staging_module, "write_json_atomic", real_write)
 
     shutil.copy(shared_data / GIF, inbox / "next.gif")
     outcomes = scan(inbox, layout)
@@ -82,18 +83,18 @@ def test_a_crash_between_storing_the_video_and_its_record_is_finished_by_the_nex
 
 def test_a_full_disk_while_writing_the_record_is_finished_by_the_next_scan(shared_data, inbox, layout, monkeypatch):
     shutil.copy(shared_data / CLIP, inbox / "clip.mp4")
-    real_write = ingest_module.write_json_atomic
+    real_write = staging_module.write_json_atomic
 
     def disk_full_on_record(target, payload):
         if target.name.endswith(".source.json"):
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(target, payload)
 
-    monkeypatch.setattr(ingest_module, "write_json_atomic", disk_full_on_record)
+    monkeypatch.setattr(staging_module, "write_json_atomic", disk_full_on_record)
     [outcome] = scan(inbox, layout).values()
     assert outcome.status == "failed" and "finished by the next scan" in outcome.reason
     assert layout.raw_video_ids() == []
-    monkeypatch.setattr(ingest_module, "write_json_atomic", real_write)
+    monkeypatch.setattr(staging_module, "write_json_atomic", real_write)
     assert scan(inbox, layout) == {}
     assert len(layout.raw_video_ids()) == 1
     assert_accounted_for(layout, [(shared_data / CLIP).read_bytes()])
@@ -152,7 +153,7 @@ def test_a_file_still_being_written_goes_back_to_the_inbox_and_is_stored_once_co
     writer.flush()
     old = time.time() - 120
     os.utime(path, (old, old))  # the writer stalled longer than the settle window
-    real_copy = ingest_module._copy_hashing
+    real_copy = ingest_module.copy_hashing
 
     def writer_resumes(source, target):
         digest = real_copy(source, target)
@@ -160,13 +161,13 @@ def test_a_file_still_being_written_goes_back_to_the_inbox_and_is_stored_once_co
         writer.flush()
         return digest
 
-    monkeypatch.setattr(ingest_module, "_copy_hashing", writer_resumes)
+    monkeypatch.setattr(ingest_module, "copy_hashing", writer_resumes)
     [outcome] = scan(inbox, layout, settle_s=10).values()
     writer.close()
     assert outcome.status == "failed" and "still being written" in outcome.reason
     assert path.read_bytes() == content and list(layout.raw_dir.glob("*")) == []
 
-    monkeypatch.setattr(ingest_module, "_copy_hashing", real_copy)
+    monkeypatch.setattr(ingest_module, "copy_hashing", real_copy)
     assert scan(inbox, layout, settle_s=10) == {}  # just modified: not settled
     os.utime(path, (old, old))
     [outcome] = scan(inbox, layout, settle_s=10).values()
