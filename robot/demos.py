@@ -5,7 +5,8 @@ wrist are mapped to the human right-hand state (`shadow_to_human`), mask (0, 1),
 field of view, the task's instruction, 224 px video at the control rate. The state is what the hand
 was observed at; the action is what the demonstrator commanded (joint and wrist targets, mapped the
 same way), never the next observed state: the compliant fingers lag their targets by up to ~0.7 rad,
-so the command, not the pose it produced, is what reproduces a grip (LeRobot's convention). Only successful demos
+so the command, not the pose it produced, is what reproduces a grip (LeRobot's convention). A pushed demo
+(`settings.pushes`, robot/sim/recording.py) records the command the demonstrator meant, not the push. Only successful demos
 become training episodes; every demo's seed and outcome, and the demonstrators' success rate per
 task, are kept in `meta/robot_demos.json`. Seeds 0..n-1 per task, so a build is deterministic.
 """
@@ -35,7 +36,7 @@ from vitra_core.fsutil import write_json_atomic
 if TYPE_CHECKING:
     from robot.sim.recording import EpisodeRecord
 
-CODE_VERSION = "robot_demos-v4"  # v4: camera aimed at the work area, larger reach target; v3: reach target on a post; v2: action = commanded targets (was the next state)
+CODE_VERSION = "robot_demos-v5"  # v5: reach demos pushed (DART); v4: camera aimed at the work area, larger reach target; v3: reach target on a post; v2: action = commanded targets (was the next state)
 DATASET_DIR = "robot_demos"  # under the data root
 REPORT_FILE = "meta/robot_demos.json"
 ROBOT_TYPE = "shadow_hand_sim"
@@ -130,7 +131,7 @@ def _record_task(dataset: Path, task: str, settings: RobotDemosSettings, dataset
     with SimHandDriver(task, control_hz=settings.control_hz, image_size=size) as driver:
         fov_deg = driver.camera_fov_deg(driver.camera.name)
         for seed in range(settings.episodes_per_task):
-            record = record_episode(driver, seed)
+            record = record_episode(driver, seed, settings.pushes)
             if not record.success:
                 failed.append(seed)
                 continue

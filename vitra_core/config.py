@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vitra_core.errors import ConfigError
 from vitra_core.captions.settings import CaptionerSettings
@@ -134,6 +134,24 @@ class TrainingConfig(_Section):
     torchrun: TorchrunConfig = TorchrunConfig()
 
 
+class PushSettings(_Section):
+    """Pushes while recording a demonstrator that steers back (robot/sim/recording.py): how many per demo, how
+    far, and when. 3-8 cm is the size of a reach (6-14 cm), so a push puts the hand where a policy's error
+    would; pushes stop `settle_s` before the end so the demonstrator still finishes (it corrects 8 cm in ~0.5 s)."""
+
+    count: int = Field(3, ge=0, description="pushes per demo (0: none)")
+    length_m: tuple[float, float] = Field((0.03, 0.08), description="(shortest, longest) push of the wrist target")
+    start_s: float = Field(0.3, ge=0, description="no push before this time into the episode")
+    settle_s: float = Field(1.0, ge=0, description="no push in this last part of the episode")
+
+    @field_validator("length_m")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= value[0] <= value[1]:
+            raise ValueError(f"length_m {value}: want 0 <= shortest <= longest")
+        return value
+
+
 class RobotDemosSettings(_Section):
     """How many scripted demos of which simulated tasks (robot.sim names), at what control rate and image size."""
 
@@ -142,6 +160,7 @@ class RobotDemosSettings(_Section):
     control_hz: float = Field(10.0, gt=0, description="control rate = the dataset's fps")
     image_size_px: int = Field(224, ge=16)
     crf: int = Field(23, ge=0, le=51)
+    pushes: PushSettings = PushSettings()
 
 
 class DeployConfig(_Section):

@@ -83,6 +83,10 @@ class WristPose:
             ]
         )
 
+    def translated(self, offset_m: np.ndarray) -> "WristPose":
+        """The same rotation, the position moved by `offset_m` (3,) (camera frame)."""
+        return WristPose(self.position_m + np.asarray(offset_m, dtype=np.float64), self.quat_wxyz)
+
     def as_array(self) -> np.ndarray:
         """(7,) float32: position (3) then quaternion (4), the layout recordings and actions use."""
         return np.concatenate([self.position_m, self.quat_wxyz]).astype(np.float32)

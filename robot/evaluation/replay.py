@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robot.policy_adapter import action_to_command, observation_to_inputs
+from robot.policy_adapter import HandCommand, action_to_command, observation_to_inputs
 from robot.sim.driver import SimHandDriver
 from vitra_core.episodes.state_layout import ACTION_DIM
 
@@ -29,14 +29,20 @@ class ReplayResult:
     actuator_force_nm: float
 
 
-def replay_open_loop(driver: SimHandDriver, seed: int, actions: np.ndarray) -> ReplayResult:
-    """Reset `driver` with `seed` and send `action_to_command` of each row of `actions` [T, >= 102]."""
+def replay_open_loop(driver: SimHandDriver, seed: int, actions: np.ndarray,
+                     pushes: dict[int, np.ndarray] | None = None) -> ReplayResult:
+    """Reset `driver` with `seed` and send `action_to_command` of each row of `actions` [T, >= 102], the wrist
+    moved by `pushes` {step: (3,) m} where the recording was pushed (`robot.sim.recording.episode_pushes`)."""
     observation = driver.reset(seed)
     fov_deg = driver.camera_fov_deg(driver.camera.name)
+    pushes = pushes or {}
     states = []
-    for row in actions:
+    for t, row in enumerate(actions):
         states.append(observation_to_inputs(observation, driver.task.instruction, fov_deg, None).state)
-        action_to_command(row[:ACTION_DIM]).send(driver)
+        command = action_to_command(row[:ACTION_DIM])
+        if t in pushes:
+            command = HandCommand(command.joint_targets_rad, command.wrist.translated(pushes[t]))
+        command.send(driver)
         observation = driver.observe()
     return ReplayResult(driver.success(), np.stack(states), float(np.abs(driver.sim.data.actuator_force).sum()))
 

@@ -113,6 +113,15 @@ DEMONSTRATORS: dict[str, Callable[[ShadowHandSim, TaskStart], Demonstrator]] = {
     "reach": _reach,
     "table_grasp": _table_grasp,
 }
+# Demonstrators that command from the observed state: pushed off course they steer back, so a push shows
+# a correction worth imitating. The keyframe scripts replay a timetable and would only carry the push along.
+CORRECTING = frozenset({"reach"})
+
+
+def corrects(task_name: str) -> bool:
+    """Whether the demonstrator of `task_name` (or of the task it is a variation of) steers back when pushed."""
+    task = get_task(task_name)
+    return (task.variation_of or task_name) in CORRECTING
 
 
 def make_demonstrator(task_name: str, sim: ShadowHandSim, start: TaskStart) -> Demonstrator:

@@ -2,6 +2,12 @@
 
 Recordings are what the episode writer turns into LeRobot-format episodes; the driver is used
 for every step, so observations and actions are exactly what a policy would see and send.
+
+A demonstrator that steers from the observed state can be *pushed* (DART, Laskey et al. 2017, "Noise
+Injection for Robust Imitation Learning"): at a few seeded steps the wrist target sent is displaced, while
+the action recorded stays the demonstrator's own command. Unpushed demos only show the ideal path, so a
+policy a little off it at run time has never seen what to do there; pushed ones show the way back from
+many places, which is what a closed-loop policy needs.
 """
 
 from __future__ import annotations
@@ -11,8 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from robot.drivers.base import Observation
-from robot.sim.demonstrators import make_demonstrator
+from robot.sim.demonstrators import corrects, make_demonstrator
 from robot.sim.driver import SimHandDriver
+from vitra_core.config import PushSettings
+
+# The pushes' own random stream beside the task's setup (seeded by the episode seed alone).
+_PUSH_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -42,18 +52,37 @@ class EpisodeRecord:
     timestamps_s: np.ndarray
 
 
-def record_episode(driver: SimHandDriver, seed: int) -> EpisodeRecord:
-    """Reset `driver` with `seed`, run the task's demonstrator for the task's duration, record every step."""
+def episode_pushes(task: str, settings: PushSettings | None, seed: int, n_steps: int, fps: float) -> dict[int, np.ndarray]:
+    """{step: wrist displacement (3,) m, camera frame} of episode `seed` of `task`; none unless its demonstrator
+    corrects. `settings.count` distinct steps from `start_s` until `settle_s` before the end, each a push of
+    uniform length in `length_m` in a uniform direction. Drawn from the seed alone, so a replay can redo them."""
+    if settings is None or not corrects(task):
+        return {}
+    rng = np.random.default_rng([seed, _PUSH_STREAM])
+    first, last = round(settings.start_s * fps), n_steps - round(settings.settle_s * fps)
+    steps = rng.choice(np.arange(first, max(first, last)), size=min(settings.count, max(0, last - first)), replace=False)
+    pushes = {}
+    for step in sorted(int(s) for s in steps):
+        direction = rng.normal(size=3)
+        pushes[step] = direction / np.linalg.norm(direction) * rng.uniform(*settings.length_m)
+    return pushes
+
+
+def record_episode(driver: SimHandDriver, seed: int, pushes: PushSettings | None = None) -> EpisodeRecord:
+    """Reset `driver` with `seed`, run the task's demonstrator for the task's duration, record every step;
+    with `pushes`, push a correcting demonstrator (the module docstring) at steps drawn from `seed`."""
     observations: list[Observation] = [driver.reset(seed)]
     demonstrator = make_demonstrator(driver.task.name, driver.sim, driver.start)
     actuated = [j.name for j in driver.actuated_joints]
     joint_actions, wrist_actions = [], []
     n_steps = round(driver.task.episode_s / driver.control_period_s)
+    fps = 1.0 / driver.control_period_s
+    pushed_at = episode_pushes(driver.task.name, pushes, seed, n_steps, fps)
     for step in range(n_steps):
         command = demonstrator(observations[-1].timestamp_s)
         targets = {**dict(zip(actuated, driver.sim.joint_targets())), **command.joint_targets_rad}
         wrist = driver.camera.to_camera(command.wrist_position_m, command.wrist_rotation)
-        driver.command(targets, wrist)
+        driver.command(targets, wrist.translated(pushed_at.get(step, np.zeros(3))))
         joint_actions.append([targets[name] for name in actuated])
         wrist_actions.append(wrist.as_array())
         if step < n_steps - 1:
@@ -64,7 +93,7 @@ def record_episode(driver: SimHandDriver, seed: int) -> EpisodeRecord:
         instruction=driver.task.instruction,
         seed=seed,
         success=driver.success(),
-        fps=1.0 / driver.control_period_s,
+        fps=fps,
         joint_names=names,
         actuated_joint_names=actuated,
         images=np.stack([o.images[driver.camera.name] for o in observations]) if driver.camera_names else np.zeros((n_steps, 0, 0, 3), np.uint8),

@@ -21,7 +21,7 @@ from robot.evaluation.replay import (
 )
 from robot.mapping.shadow import COMMANDED_COMPONENTS
 from robot.policy_adapter import RIGHT_HAND, action_to_command
-from robot.sim.recording import record_episode
+from robot.sim.recording import episode_pushes, record_episode
 from robot.sim.tasks import TRAINING_TASKS
 from vitra_core.config import RobotDemosSettings
 from vitra_core.episodes import DatasetMeta
@@ -43,7 +43,9 @@ def test_replaying_the_datasets_actions_open_loop_succeeds_on_every_task(demo_ro
     sent open loop from the same seed, succeeds and retraces the recorded states."""
     row, columns = demo_rows[task]
     assert row["action_source"] == "commanded" and row["success"]
-    replay = replay_open_loop(physics_drivers[task], row["seed"], columns["action"])
+    settings = RobotDemosSettings()  # the fixture's, whose pushes the replay redoes (reach only)
+    pushes = episode_pushes(task, settings.pushes, row["seed"], len(columns["action"]), settings.control_hz)
+    replay = replay_open_loop(physics_drivers[task], row["seed"], columns["action"], pushes)
     assert replay.success
     # float32 labels: measured 2e-7 (reach) to 2e-3 (palm_ball, the ball's contacts amplify rounding)
     np.testing.assert_allclose(replay.states, columns["observation.state"][:, :102], atol=1e-2)

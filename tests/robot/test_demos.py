@@ -49,7 +49,7 @@ def test_demos_are_episodes_of_the_human_format_with_the_hand_in_the_right_slot(
     assert info["features"]["observation.state"]["shape"] == [104]
     meta = DatasetMeta.load(root)
     table = read_episode_rows(root, meta, meta.episodes[1])
-    record = record_episode(physics_drivers["reach"], seed=1)  # the same demo, not rendered
+    record = record_episode(physics_drivers["reach"], seed=1, pushes=RobotDemosSettings().pushes)  # same demo, not rendered
     expected = record_state(record)
     np.testing.assert_array_equal(table["observation.state"], expected)
     np.testing.assert_array_equal(table["action"], record_action(record))
@@ -90,8 +90,8 @@ def test_the_same_settings_build_the_same_dataset(reach_demos, tmp_path):
 
 
 def test_failed_demos_are_counted_but_not_written(tmp_path, monkeypatch):
-    def failing_odd_seeds(driver, seed):
-        record = record_episode(driver, seed)
+    def failing_odd_seeds(driver, seed, pushes):
+        record = record_episode(driver, seed, pushes)
         return dataclasses.replace(record, success=seed % 2 == 0)
 
     monkeypatch.setattr("robot.sim.recording.record_episode", failing_odd_seeds)
@@ -108,7 +108,7 @@ def test_a_failed_build_leaves_the_previous_dataset_untouched(tmp_path, monkeypa
     build_robot_demos(root, RobotDemosSettings(episodes_per_task=1, **SMALL))
     before = dataset_fingerprint(root)
 
-    def broken(driver, seed):
+    def broken(driver, seed, pushes):
         raise RuntimeError(f"simulator crashed at seed {seed}")
 
     monkeypatch.setattr("robot.sim.recording.record_episode", broken)
@@ -119,8 +119,8 @@ def test_a_failed_build_leaves_the_previous_dataset_untouched(tmp_path, monkeypa
 
 
 def test_a_task_without_any_successful_demo_fails_the_build(tmp_path, monkeypatch):
-    def failing(driver, seed):
-        return dataclasses.replace(record_episode(driver, seed), success=False)
+    def failing(driver, seed, pushes):
+        return dataclasses.replace(record_episode(driver, seed, pushes), success=False)
 
     monkeypatch.setattr("robot.sim.recording.record_episode", failing)
     with pytest.raises(DemoBuildError, match="no demonstration of reach succeeded"):
