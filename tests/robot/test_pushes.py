@@ -2,7 +2,6 @@
 recorded actions are what it meant to command, not the push."""
 
 import numpy as np
-import pytest
 
 from robot.sim.recording import episode_pushes, record_episode
 from vitra_core.config import PushSettings
