@@ -2,6 +2,8 @@
 recorded actions are what it meant to command, not the push."""
 
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
 from robot.sim.recording import episode_pushes, record_episode
 from vitra_core.config import PushSettings
@@ -39,3 +41,8 @@ def test_a_pushed_reach_is_thrown_off_steers_back_and_records_the_intended_comma
     # and the next command steers back from where the push left it: towards the plain demo's path
     assert np.linalg.norm(pushed.action_wrist[first + 1, :3] - plain.action_wrist[first + 1, :3]) < off_course
     assert pushed.success and plain.success
+
+
+def test_push_lengths_out_of_order_are_refused():
+    with pytest.raises(ValidationError, match="shortest <= longest"):
+        PushSettings(length_m=(0.08, 0.03))
