@@ -82,7 +82,7 @@ def record_episode(driver: SimHandDriver, seed: int, pushes: PushSettings | None
         command = demonstrator(observations[-1].timestamp_s)
         targets = {**dict(zip(actuated, driver.sim.joint_targets())), **command.joint_targets_rad}
         wrist = driver.camera.to_camera(command.wrist_position_m, command.wrist_rotation)
-        driver.command(targets, wrist.translated(pushed_at.get(step, np.zeros(3))))
+        driver.command(targets, wrist.translated(pushed_at[step]) if step in pushed_at else wrist)
         joint_actions.append([targets[name] for name in actuated])
         wrist_actions.append(wrist.as_array())
         if step < n_steps - 1:
