@@ -2,8 +2,8 @@
 
 Trains from scratch (`--size` preset plus `--model` JSON overrides, e.g. the keypoint vision encoder) or
 from a pretrained policy folder (`--init`) on the first n demos of the chosen tasks of a robot_demos
-dataset, then rolls the policy out on seeds 1000.. (the demos use 0..n-1) with a given sampling noise
-and execution horizon; prints the Wilson table. The rows of docs/model.md's recipe table come from it.
+dataset, then rolls the policy out on seeds 1000.. (the demos use 0..n-1), shown the camera the demos were recorded from
+(`robot_demos.view`), with a given sampling noise and execution horizon; prints the Wilson table. The rows of docs/model.md's recipe table come from it.
 
 Usage: .venv/bin/python benchmarks/policy_recipe.py --demos-root data/robot_demos --out /tmp/recipe
        [--tasks reach] [--demos 20] [--steps 1500] [--lr 3e-4] [--noise-scale 0] [--execute-steps 8]
@@ -43,8 +43,8 @@ def main() -> None:
     args = parser.parse_args()
 
     tasks = args.tasks.split(",")
-    demos = read_demo_report(args.demos_root).tasks
-    episodes = first_demos({t: demos[t].episode_indices for t in tasks}, args.demos)
+    report = read_demo_report(args.demos_root)
+    episodes = first_demos({t: report.tasks[t].episode_indices for t in tasks}, args.demos)
     model = VLAConfig.preset(args.size, **json.loads(args.model))
     config = TrainConfig(steps=args.steps, lr=args.lr, warmup_steps=50, checkpoint_every=args.steps,
                          init_from=args.init)
@@ -54,10 +54,11 @@ def main() -> None:
     policy = VLAPolicy.load(result.policy_dir)
     policy.model.config = policy.config.model_copy(update={"noise_scale": args.noise_scale})
     settings = EvalSettings(tasks=(args.eval_tasks or args.tasks).split(","),
-                            seeds=list(range(1000, 1000 + args.seeds)), execute_steps=args.execute_steps)
-    report = evaluate_policy(policy, "recipe", settings)
-    print(f"{vars(args)}\ntrain {trained - started:.0f} s (final loss {result.final_loss:.4f}), "
-          f"roll-outs {time.perf_counter() - trained:.0f} s\n{report.markdown()}")
+                            seeds=list(range(1000, 1000 + args.seeds)), execute_steps=args.execute_steps,
+                            view=report.settings.view)
+    scores = evaluate_policy(policy, "recipe", settings)
+    print(f"{vars(args)}, view {settings.view}\ntrain {trained - started:.0f} s (final loss {result.final_loss:.4f}), "
+          f"roll-outs {time.perf_counter() - trained:.0f} s\n{scores.markdown()}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The dataset has exactly the human dataset's format (docs/episodes.md): the Shadow hand's joints and
 wrist are mapped to the human right-hand state (`shadow_to_human`), mask (0, 1), the scene camera's
-field of view, the task's instruction, 224 px video at the control rate. The state is what the hand
+field of view, the task's instruction, 224 px video at the control rate from `settings.view` (the scene
+camera, or the wrist camera; the state stays in the scene camera's frame either way). The state is what the hand
 was observed at; the action is what the demonstrator commanded (joint and wrist targets, mapped the
 same way), never the next observed state: the compliant fingers lag their targets by up to ~0.7 rad,
 so the command, not the pose it produced, is what reproduces a grip (LeRobot's convention). A pushed demo
@@ -128,8 +129,8 @@ def _record_task(dataset: Path, task: str, settings: RobotDemosSettings, dataset
 
     failed, indices, frames = [], [], 0
     size = (settings.image_size_px, settings.image_size_px)
-    with SimHandDriver(task, control_hz=settings.control_hz, image_size=size) as driver:
-        fov_deg = driver.camera_fov_deg(driver.camera.name)
+    with SimHandDriver(task, control_hz=settings.control_hz, image_size=size, view=settings.view) as driver:
+        fov_deg = driver.camera_fov_deg(driver.view)
         for seed in range(settings.episodes_per_task):
             record = record_episode(driver, seed, settings.pushes)
             if not record.success:

@@ -31,7 +31,7 @@ def build_driver(settings: DriverSettings, control_hz: float) -> HandDriver:
     would be chosen here; nothing else knows which hand it drives."""
     from robot.sim import SimHandDriver
 
-    driver = SimHandDriver(settings.task, control_hz=control_hz, image_size=settings.image_size_px)
+    driver = SimHandDriver(settings.task, control_hz=control_hz, image_size=settings.image_size_px, view=settings.camera)
     driver.reset(settings.seed)
     return driver
 

@@ -34,7 +34,7 @@ def replay_open_loop(driver: SimHandDriver, seed: int, actions: np.ndarray,
     """Reset `driver` with `seed` and send `action_to_command` of each row of `actions` [T, >= 102], the wrist
     moved by `pushes` {step: (3,) m} where the recording was pushed (`robot.sim.recording.episode_pushes`)."""
     observation = driver.reset(seed)
-    fov_deg = driver.camera_fov_deg(driver.camera.name)
+    fov_deg = driver.camera_fov_deg(driver.view)
     pushes = pushes or {}
     states = []
     for t, row in enumerate(actions):

@@ -34,8 +34,8 @@ def rollout(policy: Policy, driver: SimHandDriver, seed: int, execute_steps: int
     which is only fit for policies that do not look (scripted, baselines).
     """
     observation = driver.reset(seed)
-    camera = driver.camera.name if driver.camera_names else None
-    executor = ChunkExecutor(policy, driver.task.instruction, driver.camera_fov_deg(driver.camera.name), camera,
+    camera = driver.view if driver.camera_names else None
+    executor = ChunkExecutor(policy, driver.task.instruction, driver.camera_fov_deg(driver.view), camera,
                              execute_steps)
     frames = [observation.images[camera]] if camera else []
     steps = round(driver.task.episode_s / driver.control_period_s)

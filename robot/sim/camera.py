@@ -1,4 +1,5 @@
-"""The fixed scene camera and the transform between the world frame and the camera frame.
+"""The sim's cameras: the fixed scene camera (and the transform between the world frame and its frame),
+and a wrist camera fixed to the forearm.
 
 World frame: z up, table top at z = 0, the hand reaching along +y. Camera frame: the one human
 hand poses use (x right, y down, z forward, metres). MuJoCo's own camera frame looks along -z with
@@ -49,6 +50,10 @@ class SceneCamera:
         focal = height / (2 * math.tan(math.radians(self.fovy_deg) / 2))
         return np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]], dtype=np.float64)
 
+    def fov_deg(self, width: int, height: int) -> tuple[float, float]:
+        """(horizontal, vertical) field of view of an image of `width` x `height` pixels."""
+        return fov_deg(self.fovy_deg, width, height)
+
     def to_camera(self, position_world_m: np.ndarray, rotation_world: np.ndarray) -> WristPose:
         """A world-frame pose expressed in the camera frame."""
         rotation_t = self.rotation_world_cam.T
@@ -67,5 +72,43 @@ class SceneCamera:
         return uvw[:2] / uvw[2]
 
 
+def fov_deg(fovy_deg: float, width: int, height: int) -> tuple[float, float]:
+    """(horizontal, vertical) field of view of a `fovy_deg` camera (MuJoCo's fovy) at `width` x `height` pixels."""
+    focal = height / (2 * math.tan(math.radians(fovy_deg) / 2))
+    return math.degrees(2 * math.atan(width / (2 * focal))), fovy_deg
+
+
+@dataclass(frozen=True)
+class HandCamera:
+    """A pinhole camera fixed to the forearm, as a real hand's wrist camera: it moves with the hand, so a target
+    in front of the fingers appears where it is *relative to them*, and every frame of a demo (each hand
+    position on the way) shows another target-to-fingertip offset, where the scene camera shows one target
+    position per demo. Poses stay in the scene camera's frame; this camera only adds a view.
+
+    `position_m` and `forward` are in the forearm frame (z along the forearm towards the fingers, y out of the
+    back of the hand); the image's up is the back of the hand.
+    """
+
+    name: str
+    position_m: tuple[float, float, float]
+    forward: tuple[float, float, float]
+    fovy_deg: float
+
+    def rotation_forearm_cam(self) -> np.ndarray:
+        """(3, 3) MuJoCo camera axes (x right, y up, looking along -z) as columns, in the forearm frame."""
+        forward = np.asarray(self.forward, dtype=np.float64)
+        forward /= np.linalg.norm(forward)
+        up = np.array([0.0, 1.0, 0.0]) - forward * forward[1]
+        up /= np.linalg.norm(up)
+        return np.column_stack([np.cross(forward, up), up, -forward])
+
+    def fov_deg(self, width: int, height: int) -> tuple[float, float]:
+        return fov_deg(self.fovy_deg, width, height)
+
+
 # Above, behind and to the right of the hand, looking down at the work area like a head-mounted camera.
 SCENE_CAMERA = SceneCamera.looking_at("scene", eye_m=(0.2, -0.05, 0.55), target_m=(0.0, 0.17, 0.08), fovy_deg=40.0)
+
+# 12 cm above the back of the hand at the knuckles, looking past the fingertips and down to the table: with the
+# palm down it sees the reach targets (up to 8 cm around the fingertip) and the table under them.
+WRIST_CAMERA = HandCamera("wrist", position_m=(0.0, 0.12, 0.28), forward=(0.03, -0.17, 0.22), fovy_deg=80.0)

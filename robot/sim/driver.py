@@ -8,27 +8,32 @@ success tests, evaluation).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
 
 from robot.drivers.base import DriverError, HandDriver, JointSpec, Observation, WristPose
-from robot.sim.camera import SceneCamera
+from robot.sim.camera import HandCamera, SceneCamera
 from robot.sim.hand import ShadowHandSim
 from robot.sim.render import OffscreenRenderer
 from robot.sim.tasks import Task, TaskStart, get_task
 
 
 class SimHandDriver(HandDriver):
-    """The simulated Shadow hand in the scene of `task`; images are `image_size` (width, height) RGB."""
+    """The simulated Shadow hand in the scene of `task`; images are `image_size` (width, height) RGB from the
+    camera named `view`: the scene camera (the default) or the wrist camera. Poses are in the scene camera's
+    frame whichever camera is shown."""
 
-    def __init__(self, task: str | Task, control_hz: float = 10.0, image_size: tuple[int, int] = (224, 224), render: bool = True):
+    def __init__(self, task: str | Task, control_hz: float = 10.0, image_size: tuple[int, int] = (224, 224),
+                 render: bool = True, view: str | None = None):
         self.task = get_task(task) if isinstance(task, str) else task
         self.control_period_s = 1.0 / control_hz
-        self.sim = ShadowHandSim(self.task.scene)
         self.camera: SceneCamera = self.task.scene.camera
+        self._cameras: dict[str, SceneCamera | HandCamera] = {c.name: c for c in (self.camera, self.task.scene.hand_camera)}
         self.image_size = image_size
+        self.view = view or self.camera.name
+        self.camera_fov_deg(self.view)  # an unknown view fails before the scene is built
+        self.sim = ShadowHandSim(self.task.scene)
         self._renderer = OffscreenRenderer(self.sim.model, *image_size) if render else None
         self.start: TaskStart = self.task.setup(self.sim, np.random.default_rng(0))
 
@@ -38,23 +43,20 @@ class SimHandDriver(HandDriver):
 
     @property
     def camera_names(self) -> list[str]:
-        return [self.camera.name] if self._renderer else []
+        return [self.view] if self._renderer else []
 
     def camera_fov_deg(self, camera: str) -> tuple[float, float]:
-        """Field of view of the scene camera at `image_size`; known even when the driver does not render."""
-        if camera != self.camera.name:
-            raise DriverError(
-                f"camera {camera!r} is not in the {self.task.name} scene; its camera is {self.camera.name!r}")
-        width, height = self.image_size
-        focal = self.camera.intrinsics_matrix(width, height)[0, 0]
-        return math.degrees(2 * math.atan(width / (2 * focal))), math.degrees(2 * math.atan(height / (2 * focal)))
+        """Field of view of a camera of the scene at `image_size`; known even when the driver does not render."""
+        if camera not in self._cameras:
+            raise DriverError(f"camera {camera!r} is not in the {self.task.name} scene; its cameras are {sorted(self._cameras)}")
+        return self._cameras[camera].fov_deg(*self.image_size)
 
     def reset(self, seed: int) -> Observation:
         self.start = self.task.setup(self.sim, np.random.default_rng(seed))
         return self.observe()
 
     def observe(self) -> Observation:
-        images = {self.camera.name: self._renderer.render(self.sim.data, self.camera.name)} if self._renderer else {}
+        images = {self.view: self._renderer.render(self.sim.data, self.view)} if self._renderer else {}
         positions = dict(zip((j.name for j in self.joints), self.sim.joint_positions().tolist()))
         return Observation(images, positions, self.camera.to_camera(*self.sim.wrist_pose()), self.sim.time_s)
 

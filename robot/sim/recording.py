@@ -29,7 +29,7 @@ _PUSH_STREAM = 1
 class EpisodeRecord:
     """One episode at `fps` control steps per second; T steps, J joints, A actuated joints.
 
-    images: (T, H, W, 3) uint8 from the scene camera, before each action ((T, 0, 0, 3) if not rendered)
+    images: (T, H, W, 3) uint8 from the driver's view, before each action ((T, 0, 0, 3) if not rendered)
     joint_positions_rad: (T, J) float32, order `joint_names`
     wrist: (T, 7) float32 wrist pose in the camera frame: position (m) then quaternion w, x, y, z
     action_joint_targets_rad: (T, A) float32 commanded targets, order `actuated_joint_names`
@@ -96,7 +96,7 @@ def record_episode(driver: SimHandDriver, seed: int, pushes: PushSettings | None
         fps=fps,
         joint_names=names,
         actuated_joint_names=actuated,
-        images=np.stack([o.images[driver.camera.name] for o in observations]) if driver.camera_names else np.zeros((n_steps, 0, 0, 3), np.uint8),
+        images=np.stack([o.images[driver.view] for o in observations]) if driver.camera_names else np.zeros((n_steps, 0, 0, 3), np.uint8),
         joint_positions_rad=np.array([[o.joint_positions_rad[n] for n in names] for o in observations], dtype=np.float32),
         wrist=np.stack([o.wrist.as_array() for o in observations]),
         action_joint_targets_rad=np.array(joint_actions, dtype=np.float32),

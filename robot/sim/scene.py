@@ -5,6 +5,8 @@ edited through `mujoco.MjSpec`:
 - its mount gets a free joint, and a weld ties a site at the wrist (the WRJ1 axis, fixed to the
   forearm) to a mocap body, so a commanded wrist pose is reached through a stiff but soft
   constraint: contacts with the table or an object push back instead of being violated;
+- a wrist camera (`robot.sim.camera.WRIST_CAMERA`) is fixed to the forearm, and the package's green sky is
+  made a neutral grey: the wrist camera sees it, and nothing but the reach target may be green;
 - every hand body gets `gravcomp = 1` (MuJoCo's per-body gravity compensation, a passive force
   equal to the gravity term of `qfrc_bias`). The finger servos are weak (kp = 1 N m/rad), so
   without it the fingers would sag by their own weight and the wrist weld would carry 4.6 kg;
@@ -20,8 +22,9 @@ from pathlib import Path
 from typing import Literal
 
 import mujoco
+import numpy as np
 
-from robot.sim.camera import SCENE_CAMERA, SceneCamera
+from robot.sim.camera import SCENE_CAMERA, WRIST_CAMERA, HandCamera, SceneCamera
 
 HAND_PREFIX = "robot0:"
 MOUNT_BODY = "robot0:hand mount"
@@ -41,6 +44,7 @@ TABLE_HALF_EXTENTS_M = (0.35, 0.35, 0.02)
 TABLE_CENTRE_M = (0.0, 0.15)
 TARGET_RADIUS_M = 0.015
 TARGET_POST_HALF_M = 0.25  # longer than any target's height: the table hides the rest
+SKY_RGB = ((0.62, 0.63, 0.66), (0.72, 0.73, 0.76))  # a grey room, darker at the top
 
 
 class MissingAssetsError(FileNotFoundError):
@@ -64,6 +68,7 @@ class SceneSpec:
     object: ObjectSpec | None = None
     target_marker: bool = False
     camera: SceneCamera = SCENE_CAMERA
+    hand_camera: HandCamera = WRIST_CAMERA
 
 
 def hand_assets_dir() -> Path:
@@ -130,10 +135,17 @@ def _scene_xml(spec: SceneSpec) -> str:
 def build_model(spec: SceneSpec = SceneSpec()) -> mujoco.MjModel:
     """Compile the scene for `spec` (cached: a model is read-only once built; make one MjData per episode)."""
     mjspec = mujoco.MjSpec.from_string(_scene_xml(spec))
+    for texture in mjspec.textures:
+        if texture.type == mujoco.mjtTexture.mjTEXTURE_SKYBOX:
+            texture.rgb1, texture.rgb2 = SKY_RGB
     mount = mjspec.body(MOUNT_BODY)
     mount.add_freejoint(name="vitra:wrist_base")
     for body in [mount, *mount.find_all(mujoco.mjtObj.mjOBJ_BODY)]:
         body.gravcomp = 1.0
+    quat = np.zeros(4)
+    mujoco.mju_mat2Quat(quat, spec.hand_camera.rotation_forearm_cam().flatten())
+    mjspec.body(FOREARM_BODY).add_camera(name=spec.hand_camera.name, pos=list(spec.hand_camera.position_m),
+                                         quat=list(quat), fovy=spec.hand_camera.fovy_deg)
     mjspec.body(FOREARM_BODY).add_site(name=WRIST_SITE, pos=list(WRIST_IN_FOREARM_M), size=[0.005] * 3, group=3)
     mjspec.body(PALM_BODY).add_site(name=PALM_CENTRE_SITE, pos=list(PALM_CENTRE_IN_PALM_M), size=[0.005] * 3, group=3)
     mjspec.add_equality(
