@@ -2,12 +2,12 @@
 
 Trains from scratch (`--size` preset plus `--model` JSON overrides, e.g. the keypoint vision encoder) or
 from a pretrained policy folder (`--init`) on the first n demos of the chosen tasks of a robot_demos
-dataset, then rolls the policy out on seeds 1000.. (the demos use 0..n-1), shown the camera the demos were recorded from
-(`robot_demos.view`), with a given sampling noise and execution horizon; prints the Wilson table. The rows of docs/model.md's recipe table come from it.
+dataset, then rolls the policy out on seeds 1000.. (the demos use 0..n-1) with a given sampling noise and execution
+horizon, each task shown its own camera as in its demos (`Task.view`); prints the Wilson table. The rows of docs/model.md's recipe table come from it.
 
 Usage: .venv/bin/python benchmarks/policy_recipe.py --demos-root data/robot_demos --out /tmp/recipe
        [--tasks reach] [--demos 20] [--steps 1500] [--lr 3e-4] [--noise-scale 0] [--execute-steps 8]
-       [--model '{"vision": {"model_type": "keypoints"}}'] [--init data/pretrained_vla]
+       [--model '{"vision": {"model_type": "keypoints"}}'] [--init data/pretrained_vla] [--train-seed 0]
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def main() -> None:
     parser.add_argument("--init", type=Path, default=None, help="a policy folder to fine-tune")
     parser.add_argument("--noise-scale", type=float, default=0.0)
     parser.add_argument("--execute-steps", type=int, default=8)
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=10, help="roll-outs per task: seeds 1000..")
+    parser.add_argument("--train-seed", type=int, default=0, help="seeds the initialisation and the batches")
     args = parser.parse_args()
 
     tasks = args.tasks.split(",")
@@ -47,17 +48,16 @@ def main() -> None:
     episodes = first_demos({t: report.tasks[t].episode_indices for t in tasks}, args.demos)
     model = VLAConfig.preset(args.size, **json.loads(args.model))
     config = TrainConfig(steps=args.steps, lr=args.lr, warmup_steps=50, checkpoint_every=args.steps,
-                         init_from=args.init)
+                         init_from=args.init, seed=args.train_seed)
     started = time.perf_counter()
     result = train(model, config, args.demos_root, args.out, episodes=episodes)
     trained = time.perf_counter()
     policy = VLAPolicy.load(result.policy_dir)
     policy.model.config = policy.config.model_copy(update={"noise_scale": args.noise_scale})
     settings = EvalSettings(tasks=(args.eval_tasks or args.tasks).split(","),
-                            seeds=list(range(1000, 1000 + args.seeds)), execute_steps=args.execute_steps,
-                            view=report.settings.view)
+                            seeds=list(range(1000, 1000 + args.seeds)), execute_steps=args.execute_steps)
     scores = evaluate_policy(policy, "recipe", settings)
-    print(f"{vars(args)}, view {settings.view}\ntrain {trained - started:.0f} s (final loss {result.final_loss:.4f}), "
+    print(f"{vars(args)}\ntrain {trained - started:.0f} s (final loss {result.final_loss:.4f}), "
           f"roll-outs {time.perf_counter() - trained:.0f} s\n{scores.markdown()}")
 
 

@@ -32,7 +32,7 @@ TEST_SEEDS = range(1000, 1050)
 def first_frames(seeds: range) -> tuple[torch.Tensor, torch.Tensor]:
     """(uint8 images [n, 3, 224, 224], targets [n, 3] metres) of the reach starts of `seeds`."""
     images, targets = [], []
-    with SimHandDriver("reach", image_size=(224, 224)) as driver:
+    with SimHandDriver("reach", image_size=(224, 224), view="scene") as driver:
         for seed in seeds:
             observation = driver.reset(seed)
             images.append(torch.from_numpy(observation.images[driver.camera.name]).permute(2, 0, 1))

@@ -2,8 +2,8 @@
 
 The dataset has exactly the human dataset's format (docs/episodes.md): the Shadow hand's joints and
 wrist are mapped to the human right-hand state (`shadow_to_human`), mask (0, 1), the scene camera's
-field of view, the task's instruction, 224 px video at the control rate from `settings.view` (the scene
-camera, or the wrist camera; the state stays in the scene camera's frame either way). The state is what the hand
+field of view, the task's instruction, 224 px video at the control rate from the task's camera (`Task.view`:
+the scene camera, or the wrist camera for reach; the state stays in the scene camera's frame either way). The state is what the hand
 was observed at; the action is what the demonstrator commanded (joint and wrist targets, mapped the
 same way), never the next observed state: the compliant fingers lag their targets by up to ~0.7 rad,
 so the command, not the pose it produced, is what reproduces a grip (LeRobot's convention). A pushed demo
@@ -37,7 +37,7 @@ from vitra_core.fsutil import write_json_atomic
 if TYPE_CHECKING:
     from robot.sim.recording import EpisodeRecord
 
-CODE_VERSION = "robot_demos-v5"  # v5: reach demos pushed (DART); v4: camera aimed at the work area, larger reach target; v3: reach target on a post; v2: action = commanded targets (was the next state)
+CODE_VERSION = "robot_demos-v6"  # v6: reach recorded from the wrist camera; v5: reach demos pushed (DART); v4: camera aimed at the work area, larger reach target; v3: reach target on a post; v2: action = commanded targets (was the next state)
 DATASET_DIR = "robot_demos"  # under the data root
 REPORT_FILE = "meta/robot_demos.json"
 ROBOT_TYPE = "shadow_hand_sim"
@@ -129,7 +129,7 @@ def _record_task(dataset: Path, task: str, settings: RobotDemosSettings, dataset
 
     failed, indices, frames = [], [], 0
     size = (settings.image_size_px, settings.image_size_px)
-    with SimHandDriver(task, control_hz=settings.control_hz, image_size=size, view=settings.view) as driver:
+    with SimHandDriver(task, control_hz=settings.control_hz, image_size=size) as driver:
         fov_deg = driver.camera_fov_deg(driver.view)
         for seed in range(settings.episodes_per_task):
             record = record_episode(driver, seed, settings.pushes)

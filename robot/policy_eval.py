@@ -83,8 +83,7 @@ def evaluate_finetuning(cfg: VitraConfig, work_dir: Path) -> tuple[dict[str, Eva
 
     seeds = list(range(cfg.policy_eval.first_seed, cfg.policy_eval.first_seed + cfg.policy_eval.seeds_per_task))
     tasks = with_variations(cfg.robot_demos.tasks)
-    settings = EvalSettings(tasks=tasks, seeds=seeds, execute_steps=cfg.policy_eval.execute_steps,
-                            view=cfg.robot_demos.view)
+    settings = EvalSettings(tasks=tasks, seeds=seeds, execute_steps=cfg.policy_eval.execute_steps)
     tracking = tracking_target(cfg)
     learned = {FINETUNED: cfg.data_root / FINETUNED_DIR, SCRATCH: cfg.data_root / SCRATCH_DIR}
     reports: dict[str, EvaluationReport] = {}

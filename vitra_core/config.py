@@ -161,9 +161,6 @@ class RobotDemosSettings(_Section):
     image_size_px: int = Field(224, ge=16)
     crf: int = Field(23, ge=0, le=51)
     pushes: PushSettings = PushSettings()
-    view: Literal["scene", "wrist"] = Field(
-        "scene", description="the camera recorded and shown to the policy: the fixed scene camera, or the wrist "
-                             "camera on the forearm (robot.sim.camera); poses stay in the scene camera's frame")
 
 
 class DeployConfig(_Section):

@@ -25,8 +25,8 @@ class DriverSettings(_Section):
     task: str = "palm_ball"
     seed: int = Field(0, description="the scene's start state")
     image_size_px: tuple[int, int] = Field((224, 224), description="(width, height) of the camera images")
-    camera: str | None = Field(None, description="the camera shown to the policy (sim: scene or wrist, the view its "
-                                                 "demos were recorded from); default the driver's first")
+    camera: str | None = Field(None, description="the camera shown to the policy; default the driver's first (sim: "
+                                                 "the task's camera, the one its demos were recorded from)")
 
 
 class LoopSettings(_Section):

@@ -104,8 +104,7 @@ def measure_benefit(demos_root: Path, pretrained_dir: Path, work_dir: Path, trai
     task_episodes = {task: d.episode_indices for task, d in demos.tasks.items()}
     model_config = VLAConfig.model_validate_json((Path(pretrained_dir) / VLAPolicy.CONFIG_FILE).read_text())
     seeds = list(range(settings.first_seed, settings.first_seed + settings.seeds_per_task))
-    eval_settings = EvalSettings(tasks=settings.tasks, seeds=seeds, execute_steps=settings.execute_steps,
-                                 view=demos.settings.view)
+    eval_settings = EvalSettings(tasks=settings.tasks, seeds=seeds, execute_steps=settings.execute_steps)
     points = []
     for n in settings.demos_per_task:
         episodes = first_demos(task_episodes, n)

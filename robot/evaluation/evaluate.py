@@ -41,8 +41,7 @@ def evaluate(policy_for: PolicyFactory, name: str, settings: EvalSettings | None
     size = (settings.image_size_px, settings.image_size_px)
     rollouts: list[RolloutSummary] = []
     for task in settings.tasks:
-        with SimHandDriver(task, control_hz=settings.control_hz, image_size=size, render=settings.render,
-                           view=settings.view) as driver:
+        with SimHandDriver(task, control_hz=settings.control_hz, image_size=size, render=settings.render) as driver:
             policy = policy_for(driver)
             for seed in settings.seeds:
                 result = rollout(policy, driver, seed, settings.execute_steps)

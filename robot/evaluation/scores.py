@@ -39,7 +39,6 @@ class EvalSettings(BaseModel):
     render: bool = True
     control_hz: float = Field(10.0, gt=0)
     image_size_px: int = Field(224, ge=16)
-    view: str = Field("scene", description="the camera shown to the policy: the one its demos were recorded from")
 
     @classmethod
     def for_scripted(cls, **fields) -> EvalSettings:

@@ -21,8 +21,8 @@ from robot.sim.tasks import Task, TaskStart, get_task
 
 class SimHandDriver(HandDriver):
     """The simulated Shadow hand in the scene of `task`; images are `image_size` (width, height) RGB from the
-    camera named `view`: the scene camera (the default) or the wrist camera. Poses are in the scene camera's
-    frame whichever camera is shown."""
+    camera named `view`, by default the task's (`Task.view`): the scene camera or the wrist camera. Poses are in
+    the scene camera's frame whichever camera is shown."""
 
     def __init__(self, task: str | Task, control_hz: float = 10.0, image_size: tuple[int, int] = (224, 224),
                  render: bool = True, view: str | None = None):
@@ -31,7 +31,7 @@ class SimHandDriver(HandDriver):
         self.camera: SceneCamera = self.task.scene.camera
         self._cameras: dict[str, SceneCamera | HandCamera] = {c.name: c for c in (self.camera, self.task.scene.hand_camera)}
         self.image_size = image_size
-        self.view = view or self.camera.name
+        self.view = view or self.task.view
         self.camera_fov_deg(self.view)  # an unknown view fails before the scene is built
         self.sim = ShadowHandSim(self.task.scene)
         self._renderer = OffscreenRenderer(self.sim.model, *image_size) if render else None

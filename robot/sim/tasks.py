@@ -7,6 +7,11 @@ judged on the current state, normally at the end of an episode.
 A task with `variation_of` set is a held-out variation of a demonstrated task: same instruction and
 demonstrator, but objects or placements the demos never show (`TRAINING_TASKS` are recorded,
 `HELD_OUT_TASKS` only evaluated), so evaluating on it measures generalisation, not recall.
+
+`view` is the camera a task's policy sees, in its demos and its roll-outs alike, as a lab mounts the camera
+a station needs: the scene camera, or the wrist camera for `reach` (a small target anywhere around the
+fingertip: from the fixed camera 20 demos show 20 target positions, from the wrist every frame shows another
+target-to-fingertip offset; docs/model.md, "The wrist camera").
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Task:
     setup: Callable[[ShadowHandSim, np.random.Generator], TaskStart]
     success: Callable[[ShadowHandSim, TaskStart], bool]
     variation_of: str | None = None
+    view: str = "scene"
 
 
 def _palm_normal(sim: ShadowHandSim) -> np.ndarray:
@@ -144,6 +150,7 @@ TASKS: dict[str, Task] = {
             3.0,
             _reach_setup,
             _reach_success,
+            view="wrist",
         ),
         Task(
             "table_grasp",

@@ -13,8 +13,8 @@ from robot.sim.driver import SimHandDriver  # noqa: E402
 
 @pytest.fixture(scope="session")
 def reach_driver() -> Iterator[SimHandDriver]:
-    """The reach scene (no object, so the hand moves in free air), rendering 224 x 224 images."""
-    with SimHandDriver("reach") as driver:
+    """The reach scene (no object, so the hand moves in free air), rendering 224 x 224 images from the scene camera."""
+    with SimHandDriver("reach", view="scene") as driver:
         yield driver
 
 

@@ -17,7 +17,7 @@ from robot.demos import (
 from robot.drivers.base import WristPose
 from robot.mapping.shadow import shadow_to_human
 from vitra_core.config import RobotDemosSettings
-from robot.sim.camera import SCENE_CAMERA
+from robot.sim.camera import WRIST_CAMERA
 from robot.sim.recording import record_episode
 from robot.sim.tasks import TASKS, UnknownTaskError
 from vitra_core.episodes import (
@@ -55,7 +55,7 @@ def test_demos_are_episodes_of_the_human_format_with_the_hand_in_the_right_slot(
     np.testing.assert_array_equal(table["action"], record_action(record))
     assert meta.episodes[1]["action_source"] == "commanded"
     assert np.all(expected[:, :51] == 0) and np.all(expected[:, 102:] == [0.0, 1.0])
-    np.testing.assert_allclose(table["observation.fov"], SCENE_CAMERA.fovy_deg, atol=1e-4)
+    np.testing.assert_allclose(table["observation.fov"], WRIST_CAMERA.fovy_deg, atol=1e-4)  # reach's camera (Task.view)
     samples = EpisodeWindowDataset(root)
     first = samples[0]
     assert first["instruction"] == TASKS["reach"].instruction

@@ -49,8 +49,8 @@ def test_every_reach_target_the_task_draws_is_in_the_wrist_view():
             assert 0 < u < width and 0 < v < height, (seed, u, v)
 
 
-def test_the_view_changes_the_image_not_the_poses():
-    with SimHandDriver("reach", view="wrist") as wrist, SimHandDriver("reach") as scene:
+def test_reach_shows_the_wrist_view_by_default_and_the_view_changes_the_image_not_the_poses():
+    with SimHandDriver("reach") as wrist, SimHandDriver("reach", view="scene") as scene:
         a, b = wrist.reset(3), scene.reset(3)
         assert list(a.images) == ["wrist"] and list(b.images) == ["scene"]
         np.testing.assert_array_equal(a.wrist.as_array(), b.wrist.as_array())
