@@ -8,6 +8,7 @@ import pytest
 from tests.training.helpers import right_hand_episodes
 from vitra_core.episodes import EpisodeWindowDataset
 from vitra_core.model import Normaliser
+from vitra_core.model.normaliser import FOV_MIN_SCALE_DEG
 from vitra_core.training.data import StepBatchSampler
 
 
@@ -45,3 +46,7 @@ def test_normaliser_of_an_episode_subset_uses_only_those_frames_and_present_hand
                                atol=1e-5)
     assert normaliser.state_std[:51] == [1.0] * 51  # no left hand in these episodes: a shift, never a division by 0
     assert normaliser.state_mean != Normaliser.from_dataset(scratch_build).state_mean
+    fovs = np.stack([windows.window(e, 0)["fov"] for e in episodes])
+    np.testing.assert_allclose(normaliser.fov_mean_deg, fovs.mean(axis=0), atol=1e-4)
+    # these episodes' lenses differ by less than the floor: the scale is the floor, not their (near-zero) spread
+    assert normaliser.fov_std_deg == [FOV_MIN_SCALE_DEG] * 2

@@ -7,6 +7,8 @@ the training episodes: a wrist moves a few cm in 0.5 s against a 15 cm spread of
 motion by the state's std would leave the wrist dims ~10x smaller than the finger dims in the loss.
 Angle differences are wrapped to [-pi, pi) (an Euler angle crossing +-pi moves a little, not 2 pi).
 A dimension that never varied (or has no samples) gets scale 1: a shift, never a division by zero.
+The fov's scale is at least `FOV_MIN_SCALE_DEG`: a corpus filmed through one lens has none, and 1 degree would
+put a camera 40 degrees wider (a robot's wrist camera) 40 standard deviations out, an input that swamps the rest.
 Stored as the policy folder's normaliser.json (JSON only: nothing to unpickle).
 """
 
@@ -29,6 +31,7 @@ from vitra_core.model.config import ModelFileError
 from vitra_core.records import JsonRecord
 
 MIN_SCALE = 1e-6
+FOV_MIN_SCALE_DEG = 10.0  # cameras in use span ~40-120 degrees: differences under ~10 are one kind of lens
 ANGLE_DIMS = np.array([name.endswith("_rad") for name in STATE_NAMES[:ACTION_DIM]])  # [102] bool
 Values = TypeVar("Values")
 
@@ -87,7 +90,8 @@ class Normaliser(JsonRecord):
         source = f"{root}" if episodes is None else f"{root} episodes {_ranges(selected)}"
         return cls(state_mean=_floats(hands["mean"]), state_std=_safe(hands["std"]),
                    delta_rms=_safe(motion_rms([(table[STATE_KEY], table[ACTION_KEY]) for table in tables], chunk_size)),
-                   fov_mean_deg=_floats(fov["mean"]), fov_std_deg=_safe(fov["std"]), source=source)
+                   fov_mean_deg=_floats(fov["mean"]),
+                   fov_std_deg=_floats(np.maximum(fov["std"], FOV_MIN_SCALE_DEG)), source=source)
 
 
 def motion_rms(episodes: list[tuple[np.ndarray, np.ndarray]], chunk_size: int) -> np.ndarray:
