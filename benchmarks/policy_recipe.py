@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--size", default="small")
     parser.add_argument("--model", default="{}", help="VLAConfig overrides (JSON) for a from-scratch policy")
     parser.add_argument("--init", type=Path, default=None, help="a policy folder to fine-tune")
+    parser.add_argument("--renormalise", action="store_true", help="with --init: the normaliser of these demos")
     parser.add_argument("--noise-scale", type=float, default=0.0)
     parser.add_argument("--execute-steps", type=int, default=8)
     parser.add_argument("--seeds", type=int, default=10, help="roll-outs per task: seeds 1000..")
@@ -48,7 +49,7 @@ def main() -> None:
     episodes = first_demos({t: report.tasks[t].episode_indices for t in tasks}, args.demos)
     model = VLAConfig.preset(args.size, **json.loads(args.model))
     config = TrainConfig(steps=args.steps, lr=args.lr, warmup_steps=50, checkpoint_every=args.steps,
-                         init_from=args.init, seed=args.train_seed)
+                         init_from=args.init, seed=args.train_seed, renormalise=args.renormalise)
     started = time.perf_counter()
     result = train(model, config, args.demos_root, args.out, episodes=episodes)
     trained = time.perf_counter()
