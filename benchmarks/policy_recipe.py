@@ -2,8 +2,9 @@
 
 Trains from scratch (`--size` preset plus `--model` JSON overrides, e.g. the keypoint vision encoder) or
 from a pretrained policy folder (`--init`) on the first n demos of the chosen tasks of a robot_demos
-dataset, then rolls the policy out on seeds 1000.. (the demos use 0..n-1) with a given sampling noise and execution
-horizon, each task shown its own camera as in its demos (`Task.view`); prints the Wilson table. The rows of docs/model.md's recipe table come from it.
+dataset, then rolls the policy out on seeds 1000.. (the demos use 0..n-1) with a given sampling noise and
+execution horizon, each task shown its own camera as in its demos (`Task.view`); prints the Wilson table. The
+rows of docs/model.md's recipe tables come from it.
 
 Usage: .venv/bin/python benchmarks/policy_recipe.py --demos-root data/robot_demos --out /tmp/recipe
        [--tasks reach] [--demos 20] [--steps 1500] [--lr 3e-4] [--noise-scale 0] [--execute-steps 8]

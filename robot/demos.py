@@ -1,10 +1,10 @@
 """Robot demonstrations: scripted demos of every simulated task, written as a LeRobot-format episode dataset.
 
 The dataset has exactly the human dataset's format (docs/episodes.md): the Shadow hand's joints and
-wrist are mapped to the human right-hand state (`shadow_to_human`), mask (0, 1), the scene camera's
-field of view, the task's instruction, 224 px video at the control rate from the task's camera (`Task.view`:
-the scene camera, or the wrist camera for reach; the state stays in the scene camera's frame either way). The state is what the hand
-was observed at; the action is what the demonstrator commanded (joint and wrist targets, mapped the
+wrist are mapped to the human right-hand state (`shadow_to_human`), mask (0, 1), the task's instruction,
+224 px video at the control rate and its field of view from the task's camera (`Task.view`: the scene camera,
+or the wrist camera for reach; the state stays in the scene camera's frame either way). The state is what the
+hand was observed at; the action is what the demonstrator commanded (joint and wrist targets, mapped the
 same way), never the next observed state: the compliant fingers lag their targets by up to ~0.7 rad,
 so the command, not the pose it produced, is what reproduces a grip (LeRobot's convention). A pushed demo
 (`settings.pushes`, robot/sim/recording.py) records the command the demonstrator meant, not the push. Only successful demos
