@@ -47,7 +47,7 @@ class SceneCamera:
 
     def intrinsics_matrix(self, width: int, height: int) -> np.ndarray:
         """(3, 3) K for an image of `width` x `height` pixels (square pixels, centred principal point)."""
-        focal = height / (2 * math.tan(math.radians(self.fovy_deg) / 2))
+        focal = focal_px(self.fovy_deg, height)
         return np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]], dtype=np.float64)
 
     def fov_deg(self, width: int, height: int) -> tuple[float, float]:
@@ -72,10 +72,14 @@ class SceneCamera:
         return uvw[:2] / uvw[2]
 
 
+def focal_px(fovy_deg: float, height: int) -> float:
+    """Focal length in pixels of a `fovy_deg` camera (MuJoCo's fovy) whose image is `height` pixels tall."""
+    return height / (2 * math.tan(math.radians(fovy_deg) / 2))
+
+
 def fov_deg(fovy_deg: float, width: int, height: int) -> tuple[float, float]:
-    """(horizontal, vertical) field of view of a `fovy_deg` camera (MuJoCo's fovy) at `width` x `height` pixels."""
-    focal = height / (2 * math.tan(math.radians(fovy_deg) / 2))
-    return math.degrees(2 * math.atan(width / (2 * focal))), fovy_deg
+    """(horizontal, vertical) field of view of a `fovy_deg` camera at `width` x `height` pixels (square pixels)."""
+    return math.degrees(2 * math.atan(width / (2 * focal_px(fovy_deg, height)))), fovy_deg
 
 
 @dataclass(frozen=True)
