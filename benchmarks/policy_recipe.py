@@ -46,8 +46,8 @@ def main() -> None:
     args = parser.parse_args()
 
     tasks = args.tasks.split(",")
-    report = read_demo_report(args.demos_root)
-    episodes = first_demos({t: report.tasks[t].episode_indices for t in tasks}, args.demos)
+    demos = read_demo_report(args.demos_root).tasks
+    episodes = first_demos({t: demos[t].episode_indices for t in tasks}, args.demos)
     model = VLAConfig.preset(args.size, **json.loads(args.model))
     config = TrainConfig(steps=args.steps, lr=args.lr, warmup_steps=50, checkpoint_every=args.steps,
                          init_from=args.init, seed=args.train_seed, renormalise=args.renormalise)
@@ -58,9 +58,9 @@ def main() -> None:
     policy.model.config = policy.config.model_copy(update={"noise_scale": args.noise_scale})
     settings = EvalSettings(tasks=(args.eval_tasks or args.tasks).split(","),
                             seeds=list(range(1000, 1000 + args.seeds)), execute_steps=args.execute_steps)
-    scores = evaluate_policy(policy, "recipe", settings)
+    report = evaluate_policy(policy, "recipe", settings)
     print(f"{vars(args)}\ntrain {trained - started:.0f} s (final loss {result.final_loss:.4f}), "
-          f"roll-outs {time.perf_counter() - trained:.0f} s\n{scores.markdown()}")
+          f"roll-outs {time.perf_counter() - trained:.0f} s\n{report.markdown()}")
 
 
 if __name__ == "__main__":
