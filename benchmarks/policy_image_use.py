@@ -1,0 +1,93 @@
+"""Does a policy look? How its first action chunk moves with what its camera shows.
+
+Every start of a task puts the hand at the same home pose; only the object or target placement differs, and
+only the image shows it. So a policy's first chunk can differ between starts only through the image. For each
+policy and task this prints, over starts on seeds 0..n-1 (the demos' placements):
+- spread: the standard deviation over starts of the chunk's last wrist target (cm, per camera axis). A policy
+  that imitates the mean motion answers every start alike (spread 0); the placements differ by several cm.
+- gain (reach only): the least-squares slope of that wrist target's displacement against the target's offset,
+  per axis; 1 follows the target, 0 ignores it.
+- black: how far the chunk's last wrist target moves when the image is replaced by a black one (cm, largest
+  axis, mean over starts).
+- vision: the standard deviation over starts of the vision encoder's tokens (VLA policies), beside their mean
+  magnitude: whether the encoder's features see the placement at all.
+
+Usage: .venv/bin/python benchmarks/policy_image_use.py POLICY_DIR [POLICY_DIR ...] [--tasks reach,table_grasp]
+       [--starts 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from robot.policy_adapter import RIGHT_HAND, observation_to_inputs
+from robot.sim.driver import SimHandDriver
+
+WRIST_POSITION = slice(RIGHT_HAND.start, RIGHT_HAND.start + 3)
+
+
+def _vision_spread(policy, images: list[np.ndarray]) -> tuple[float, float]:
+    """(std over starts, mean magnitude) of the vision encoder's output tokens on these camera images."""
+    import torch
+
+    from vitra_core.episodes.episode_video import letterbox
+
+    framed = [np.ascontiguousarray(letterbox(image, policy.config.frame_size_px)) for image in images]
+    batch = torch.stack([torch.from_numpy(image).permute(2, 0, 1) for image in framed])
+    with torch.inference_mode():
+        tokens = policy.model.eval().vision(batch)
+    return float(tokens.std(0).mean()), float(tokens.abs().mean())
+
+
+def measure(policy, task: str, starts: int) -> dict[str, str]:
+    """One row of the table: spread, gain, black-image change and vision-feature spread of `policy` on `task`."""
+    ends, blacks, offsets, images = [], [], [], []
+    with SimHandDriver(task, image_size=(224, 224)) as driver:
+        for seed in range(starts):
+            observation = driver.reset(seed)
+            inputs = observation_to_inputs(observation, driver.task.instruction,
+                                           driver.camera_fov_deg(driver.view), driver.view)
+            end = inputs.predict(policy)[-1, WRIST_POSITION]
+            ends.append(end)
+            blacks.append(np.abs(replace(inputs, image=np.zeros_like(inputs.image)).predict(policy)[-1, WRIST_POSITION]
+                                 - end).max())
+            images.append(inputs.image)
+            if "target_m" in driver.start:
+                offsets.append(driver.start["target_m"])
+    ends = np.array(ends)
+    row = {"spread (cm)": " ".join(f"{v:.2f}" for v in ends.std(0) * 100), "black (cm)": f"{np.mean(blacks) * 100:.2f}"}
+    if offsets:  # the target in the world frame, the wrist target in the scene camera's: compare spreads per axis
+        from robot.sim.camera import SCENE_CAMERA
+
+        target = (np.array(offsets) - np.mean(offsets, axis=0)) @ SCENE_CAMERA.rotation_world_cam
+        moved = ends - ends.mean(0)
+        row["gain"] = " ".join(f"{(moved[:, i] @ target[:, i]) / (target[:, i] @ target[:, i]):.2f}" for i in range(3))
+    if hasattr(policy, "model"):
+        spread, magnitude = _vision_spread(policy, images)
+        row["vision std / mean |token|"] = f"{spread:.4f} / {magnitude:.3f}"
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("policies", nargs="+", type=Path, help="VLAPolicy folders")
+    parser.add_argument("--tasks", default="reach,table_grasp")
+    parser.add_argument("--starts", type=int, default=10, help="seeds 0..starts-1")
+    args = parser.parse_args()
+    from vitra_core.model import VLAPolicy
+
+    columns = ["spread (cm)", "gain", "black (cm)", "vision std / mean |token|"]
+    print("| policy | task | " + " | ".join(columns) + " |\n|" + "---|" * (len(columns) + 2))
+    for folder in args.policies:
+        policy = VLAPolicy.load(folder)
+        for task in args.tasks.split(","):
+            row = measure(policy, task, args.starts)
+            print(f"| {folder} | {task} | " + " | ".join(row.get(c, "-") for c in columns) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
