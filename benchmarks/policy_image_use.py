@@ -9,7 +9,7 @@ policy and task this prints, over starts on seeds 0..n-1 (the demos' placements)
   per axis; 1 follows the target, 0 ignores it.
 - black: how far the chunk's last wrist target moves when the image is replaced by a black one (cm, largest
   axis, mean over starts).
-- vision: the standard deviation over starts of the vision encoder's tokens (VLA policies), beside their mean
+- vision: the standard deviation over starts of the vision encoder's tokens, beside their mean
   magnitude: whether the encoder's features see the placement at all.
 
 Usage: .venv/bin/python benchmarks/policy_image_use.py POLICY_DIR [POLICY_DIR ...] [--tasks reach,table_grasp]
@@ -21,16 +21,21 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from robot.policy_adapter import RIGHT_HAND, observation_to_inputs
+from robot.sim.camera import SCENE_CAMERA
 from robot.sim.driver import SimHandDriver
+
+if TYPE_CHECKING:
+    from vitra_core.model import VLAPolicy
 
 WRIST_POSITION = slice(RIGHT_HAND.start, RIGHT_HAND.start + 3)
 
 
-def _vision_spread(policy, images: list[np.ndarray]) -> tuple[float, float]:
+def _vision_spread(policy: VLAPolicy, images: list[np.ndarray]) -> tuple[float, float]:
     """(std over starts, mean magnitude) of the vision encoder's output tokens on these camera images."""
     import torch
 
@@ -43,9 +48,9 @@ def _vision_spread(policy, images: list[np.ndarray]) -> tuple[float, float]:
     return float(tokens.std(0).mean()), float(tokens.abs().mean())
 
 
-def measure(policy, task: str, starts: int) -> dict[str, str]:
+def measure(policy: VLAPolicy, task: str, starts: int) -> dict[str, str]:
     """One row of the table: spread, gain, black-image change and vision-feature spread of `policy` on `task`."""
-    ends, blacks, offsets, images = [], [], [], []
+    ends, blacks, targets, images = [], [], [], []
     with SimHandDriver(task, image_size=(224, 224)) as driver:
         for seed in range(starts):
             observation = driver.reset(seed)
@@ -57,18 +62,15 @@ def measure(policy, task: str, starts: int) -> dict[str, str]:
                                  - end).max())
             images.append(inputs.image)
             if "target_m" in driver.start:
-                offsets.append(driver.start["target_m"])
+                targets.append(driver.start["target_m"])
     ends = np.array(ends)
     row = {"spread (cm)": " ".join(f"{v:.2f}" for v in ends.std(0) * 100), "black (cm)": f"{np.mean(blacks) * 100:.2f}"}
-    if offsets:  # the target in the world frame, the wrist target in the scene camera's: compare spreads per axis
-        from robot.sim.camera import SCENE_CAMERA
-
-        target = (np.array(offsets) - np.mean(offsets, axis=0)) @ SCENE_CAMERA.rotation_world_cam
+    if targets:  # targets are in the world frame, wrist targets in the scene camera's: rotate, then per axis
+        target = (np.array(targets) - np.mean(targets, axis=0)) @ SCENE_CAMERA.rotation_world_cam
         moved = ends - ends.mean(0)
         row["gain"] = " ".join(f"{(moved[:, i] @ target[:, i]) / (target[:, i] @ target[:, i]):.2f}" for i in range(3))
-    if hasattr(policy, "model"):
-        spread, magnitude = _vision_spread(policy, images)
-        row["vision std / mean |token|"] = f"{spread:.4f} / {magnitude:.3f}"
+    spread, magnitude = _vision_spread(policy, images)
+    row["vision std / mean abs"] = f"{spread:.4f} / {magnitude:.3f}"
     return row
 
 
@@ -80,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     from vitra_core.model import VLAPolicy
 
-    columns = ["spread (cm)", "gain", "black (cm)", "vision std / mean |token|"]
+    columns = ["spread (cm)", "gain", "black (cm)", "vision std / mean abs"]
     print("| policy | task | " + " | ".join(columns) + " |\n|" + "---|" * (len(columns) + 2))
     for folder in args.policies:
         policy = VLAPolicy.load(folder)
