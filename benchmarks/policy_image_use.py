@@ -1,16 +1,17 @@
 """Does a policy look? How its first action chunk moves with what its camera shows.
 
-Every start of a task puts the hand at the same home pose; only the object or target placement differs, and
-only the image shows it. So a policy's first chunk can differ between starts only through the image. For each
-policy and task this prints, over starts on seeds 0..n-1 (the demos' placements):
-- spread: the standard deviation over starts of the chunk's last wrist target (cm, per camera axis). A policy
-  that imitates the mean motion answers every start alike (spread 0); the placements differ by several cm.
-- gain (reach only): the least-squares slope of that wrist target's displacement against the target's offset,
-  per axis; 1 follows the target, 0 ignores it.
-- black: how far the chunk's last wrist target moves when the image is replaced by a black one (cm, largest
-  axis, mean over starts).
-- vision: the standard deviation over starts of the vision encoder's tokens, beside their mean
-  magnitude: whether the encoder's features see the placement at all.
+For each policy and task this prints, over starts on seeds 0..n-1 (the demos' placements), where the first
+chunk's last wrist target lies from the starting wrist (the planned displacement):
+- start: the standard deviation over starts of the starting wrist position (cm, per scene-camera axis). reach
+  and palm_ball start the hand at one home pose (0), so there the plan can differ between starts only through
+  the image; table_grasp starts the hand at one offset from the can, so its ideal plan is the same for every
+  start and needs no image.
+- spread: the standard deviation over starts of the planned displacement (cm, per axis). On reach a policy that
+  imitates the mean motion answers every start alike (0); the targets differ by several cm.
+- gain (reach only): the least-squares slope of the planned displacement on the target's offset, per axis;
+  1 follows the target, 0 ignores it.
+- black: how far the plan moves when the image is replaced by a black one (cm, largest axis, mean over starts).
+- vision: the standard deviation over starts of the vision encoder's tokens, beside their mean magnitude.
 
 Usage: .venv/bin/python benchmarks/policy_image_use.py POLICY_DIR [POLICY_DIR ...] [--tasks reach,table_grasp]
        [--starts 10]
@@ -48,26 +49,32 @@ def _vision_spread(policy: VLAPolicy, images: list[np.ndarray]) -> tuple[float, 
     return float(tokens.std(0).mean()), float(tokens.abs().mean())
 
 
+def _per_axis(values: np.ndarray) -> str:
+    return " ".join(f"{v:.2f}" for v in values)
+
+
 def measure(policy: VLAPolicy, task: str, starts: int) -> dict[str, str]:
-    """One row of the table: spread, gain, black-image change and vision-feature spread of `policy` on `task`."""
-    ends, blacks, targets, images = [], [], [], []
+    """One row of the table (the columns of the module docstring) for `policy` on `task`."""
+    starts_m, ends, blacks, targets, images = [], [], [], [], []
     with SimHandDriver(task, image_size=(224, 224)) as driver:
         for seed in range(starts):
             observation = driver.reset(seed)
             inputs = observation_to_inputs(observation, driver.task.instruction,
                                            driver.camera_fov_deg(driver.view), driver.view)
             end = inputs.predict(policy)[-1, WRIST_POSITION]
+            starts_m.append(inputs.state[WRIST_POSITION])
             ends.append(end)
             blacks.append(np.abs(replace(inputs, image=np.zeros_like(inputs.image)).predict(policy)[-1, WRIST_POSITION]
                                  - end).max())
             images.append(inputs.image)
             if "target_m" in driver.start:
                 targets.append(driver.start["target_m"])
-    ends = np.array(ends)
-    row = {"spread (cm)": " ".join(f"{v:.2f}" for v in ends.std(0) * 100), "black (cm)": f"{np.mean(blacks) * 100:.2f}"}
+    planned = np.array(ends) - np.array(starts_m)
+    row = {"start (cm)": _per_axis(np.std(starts_m, axis=0) * 100), "spread (cm)": _per_axis(planned.std(0) * 100),
+           "black (cm)": f"{np.mean(blacks) * 100:.2f}"}
     if targets:  # targets are in the world frame, wrist targets in the scene camera's: rotate, then per axis
         target = (np.array(targets) - np.mean(targets, axis=0)) @ SCENE_CAMERA.rotation_world_cam
-        moved = ends - ends.mean(0)
+        moved = planned - planned.mean(0)
         row["gain"] = " ".join(f"{(moved[:, i] @ target[:, i]) / (target[:, i] @ target[:, i]):.2f}" for i in range(3))
     spread, magnitude = _vision_spread(policy, images)
     row["vision std / mean abs"] = f"{spread:.4f} / {magnitude:.3f}"
@@ -82,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     from vitra_core.model import VLAPolicy
 
-    columns = ["spread (cm)", "gain", "black (cm)", "vision std / mean abs"]
+    columns = ["start (cm)", "spread (cm)", "gain", "black (cm)", "vision std / mean abs"]
     print("| policy | task | " + " | ".join(columns) + " |\n|" + "---|" * (len(columns) + 2))
     for folder in args.policies:
         policy = VLAPolicy.load(folder)
