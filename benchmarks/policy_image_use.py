@@ -13,7 +13,7 @@ chunk's last wrist target lies from the starting wrist (the planned displacement
 - black: how far the plan moves when the image is replaced by a black one (cm, largest axis, mean over starts).
 - vision: the standard deviation over starts of the vision encoder's tokens, beside their mean magnitude.
 
-Usage: .venv/bin/python benchmarks/policy_image_use.py POLICY_DIR [POLICY_DIR ...] [--tasks reach,table_grasp]
+Usage: .venv/bin/python benchmarks/policy_image_use.py POLICY_DIR [POLICY_DIR ...] [--tasks reach,table_grasp,palm_ball]
        [--starts 10]
 """
 
@@ -75,7 +75,7 @@ def measure(policy: VLAPolicy, task: str, starts: int) -> dict[str, str]:
     if targets:  # targets are in the world frame, wrist targets in the scene camera's: rotate, then per axis
         target = (np.array(targets) - np.mean(targets, axis=0)) @ SCENE_CAMERA.rotation_world_cam
         moved = planned - planned.mean(0)
-        row["gain"] = " ".join(f"{(moved[:, i] @ target[:, i]) / (target[:, i] @ target[:, i]):.2f}" for i in range(3))
+        row["gain"] = _per_axis((moved * target).sum(0) / (target * target).sum(0))
     spread, magnitude = _vision_spread(policy, images)
     row["vision std / mean abs"] = f"{spread:.4f} / {magnitude:.3f}"
     return row
@@ -84,7 +84,7 @@ def measure(policy: VLAPolicy, task: str, starts: int) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("policies", nargs="+", type=Path, help="VLAPolicy folders")
-    parser.add_argument("--tasks", default="reach,table_grasp")
+    parser.add_argument("--tasks", default="reach,table_grasp,palm_ball")
     parser.add_argument("--starts", type=int, default=10, help="seeds 0..starts-1")
     args = parser.parse_args()
     from vitra_core.model import VLAPolicy
