@@ -29,12 +29,10 @@ import numpy as np
 from robot.policy_adapter import RIGHT_HAND, observation_to_inputs
 from robot.sim.camera import SCENE_CAMERA
 from robot.sim.driver import SimHandDriver
+from vitra_core.training.evaluation import WRIST_T
 
 if TYPE_CHECKING:
     from vitra_core.model import VLAPolicy
-
-WRIST_POSITION = slice(RIGHT_HAND.start, RIGHT_HAND.start + 3)
-
 
 def _vision_spread(policy: VLAPolicy, images: list[np.ndarray]) -> tuple[float, float]:
     """(std over starts, mean magnitude) of the vision encoder's output tokens on these camera images."""
@@ -61,11 +59,11 @@ def measure(policy: VLAPolicy, task: str, starts: int) -> dict[str, str]:
             observation = driver.reset(seed)
             inputs = observation_to_inputs(observation, driver.task.instruction,
                                            driver.camera_fov_deg(driver.view), driver.view)
-            end = inputs.predict(policy)[-1, WRIST_POSITION]
-            starts_m.append(inputs.state[WRIST_POSITION])
+            end = inputs.predict(policy)[-1, RIGHT_HAND][WRIST_T]
+            starts_m.append(inputs.state[RIGHT_HAND][WRIST_T])
             ends.append(end)
-            blacks.append(np.abs(replace(inputs, image=np.zeros_like(inputs.image)).predict(policy)[-1, WRIST_POSITION]
-                                 - end).max())
+            black = replace(inputs, image=np.zeros_like(inputs.image)).predict(policy)[-1, RIGHT_HAND][WRIST_T]
+            blacks.append(np.abs(black - end).max())
             images.append(inputs.image)
             if "target_m" in driver.start:
                 targets.append(driver.start["target_m"])
